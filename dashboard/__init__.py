@@ -1,0 +1,1 @@
+"""Flask dashboard: live tripod view, session control, review, export, settings."""

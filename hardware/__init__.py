@@ -1,0 +1,1 @@
+"""Hardware design data and maths: wiring source of truth, divider design, drawings."""
