@@ -38,8 +38,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from adafruit_ads1x15.ads1015 import ADS1015 as DriverAds1015
-from adafruit_ads1x15.ads1115 import ADS1115 as DriverAds1115
+from adafruit_ads1x15 import ads1015, ads1115
 from adafruit_ads1x15.analog_in import AnalogIn
 
 from firmware.ads_emulator import (
@@ -117,6 +116,7 @@ class Ads1x15Adc:
         # Generous deadline: twice the nominal time (the oscillator is ±10 %) plus bus time.
         self.deadline_s = 2.0 * self.conversion_s + 0.02
         self._wait_factor = 1.0
+        self._in_flight_s: float | None = None  # start time of a conversion not yet seen done
         self._bits = model.bits
         self._pins = tuple(config.channels[s] + SINGLE_ENDED_MUX_OFFSET for s in SENSORS)
         self._ads: Any = None
@@ -131,7 +131,7 @@ class Ads1x15Adc:
         Raises ``AdcNotFoundError`` if no chip answers, ``AdcReadError`` on a bus fault.
         Used at start and by the sampler when a vanished chip comes back.
         """
-        driver_class = DriverAds1115 if self.config.model == "ADS1115" else DriverAds1015
+        driver_class = ads1115.ADS1115 if self.config.model == "ADS1115" else ads1015.ADS1015
         with self._lock:
             try:
                 ads = driver_class(
@@ -157,6 +157,7 @@ class Ads1x15Adc:
                     "version 3.0.x is supported"
                 )
             self._ads = ads
+            self._in_flight_s = None  # the driver's constructor leaves the chip idle
             # AnalogIn carries the driver's code-to-volts rule for the configured gain.
             self._analog = tuple(AnalogIn(ads, pin - SINGLE_ENDED_MUX_OFFSET) for pin in self._pins)
 
@@ -223,10 +224,15 @@ class Ads1x15Adc:
         codes: list[int] = []
         mid_times: list[float] = []
         clock = self.clock
+        if self._in_flight_s is not None:
+            # The last scan was cut short by a bus error while a conversion may still run:
+            # the chip ignores a start request until it is done, so let it finish first.
+            self._wait_done(ads, self._in_flight_s)
         previous_start_s = 0.0
         for index, pin in enumerate(self._pins):
             if index:
                 self._wait_done(ads, previous_start_s)
+            self._in_flight_s = clock.monotonic()
             ads._write_config(pin)  # OS=1: one single-shot conversion of AINx vs GND
             start_s = clock.monotonic()
             mid_times.append(start_s + self.conversion_s / 2.0)
@@ -237,6 +243,7 @@ class Ads1x15Adc:
             previous_start_s = start_s
             clock.sleep(start_s + self.conversion_s * self._wait_factor - clock.monotonic())
         self._wait_done(ads, previous_start_s)
+        self._in_flight_s = None
         codes.append(ads.get_last_result(False))
         volts = tuple(
             float(analog.convert_to_voltage(ads._conversion_value(code)))
@@ -393,7 +400,9 @@ def _open_hardware(config: AdcConfig, dev_dir: Path, clock: Clock) -> Ads1x15Adc
 def _linux_i2c_bus(bus_number: int, path: Path) -> Any:
     """A ``busio.I2C``-compatible object for ``/dev/i2c-<n>`` (Blinka imported only here)."""
     try:
-        from adafruit_extended_bus import ExtendedI2C  # noqa: PLC0415 (hardware only)
+        from adafruit_extended_bus import (  # type: ignore[import-untyped]  # noqa: PLC0415
+            ExtendedI2C,
+        )
     except ImportError:
         ExtendedI2C = None  # noqa: N806
     try:

@@ -400,6 +400,7 @@ class EmulatedI2CBus:
         self._lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._chips: dict[int, EmulatedAds1x15] = {}
+        self._plan: list[tuple[float, Callable[[], object]]] = []
         for chip in chips:
             self.attach(chip)
         self.transfers = 0
@@ -412,6 +413,24 @@ class EmulatedI2CBus:
         if chip.address in self._chips:
             raise ValueError(f"address 0x{chip.address:02x} is already taken on this bus")
         self._chips[chip.address] = chip
+
+    def schedule(self, t_s: float, action: Callable[[], object]) -> None:
+        """Run ``action`` (e.g. ``chip.vanish``) at the first transfer at or after ``t_s``.
+
+        Faults planned on the bus clock are exact even when a fake clock races ahead of the
+        test thread.
+        """
+        with self._state_lock:
+            self._plan.append((t_s, action))
+            self._plan.sort(key=lambda item: item[0])
+
+    def _run_due(self, t_s: float) -> None:
+        while True:
+            with self._state_lock:
+                if not self._plan or self._plan[0][0] > t_s:
+                    return
+                _, action = self._plan.pop(0)
+            action()
 
     def chip(self, address: int = 0x48) -> EmulatedAds1x15:
         """The chip at ``address`` (for fault injection)."""
@@ -509,6 +528,8 @@ class EmulatedI2CBus:
         if self._deinited:
             raise OSError(errno_codes.ENODEV, "the emulated I2C bus was deinitialised")
         t_begin = self.clock.monotonic()
+        if self._plan:
+            self._run_due(t_begin)
         with self._state_lock:
             self.transfers += 1
             failing = self.error_rate > 0.0 and self._rng.random() < self.error_rate

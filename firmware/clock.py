@@ -24,6 +24,10 @@ class Clock(Protocol):
         """Wait ``seconds`` (no-op for zero or negative)."""
         ...
 
+    def wait_event(self, event: threading.Event, seconds: float) -> bool:
+        """Wait up to ``seconds`` or until ``event`` is set; whether it is set."""
+        ...
+
 
 class SystemClock:
     """The real clock: ``time.monotonic`` and ``time.sleep``."""
@@ -36,6 +40,10 @@ class SystemClock:
         """Really sleep (the thread gives up the CPU)."""
         if seconds > 0.0:
             time.sleep(seconds)
+
+    def wait_event(self, event: threading.Event, seconds: float) -> bool:
+        """``event.wait(seconds)``: a stop request ends the wait at once."""
+        return event.wait(max(0.0, seconds))
 
 
 SYSTEM_CLOCK = SystemClock()
@@ -65,6 +73,12 @@ class FakeClock:
         else:
             # Still yield the GIL so that a fake-clock loop cannot starve other threads.
             time.sleep(0)
+
+    def wait_event(self, event: threading.Event, seconds: float) -> bool:
+        """Advance time by ``seconds`` unless ``event`` is already set."""
+        if not event.is_set():
+            self.sleep(seconds)
+        return event.is_set()
 
     def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds`` (must not be negative)."""
