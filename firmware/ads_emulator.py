@@ -26,7 +26,7 @@ Modelled behaviour:
 - Optional wire time: at 100 or 400 kHz each transfer takes its bits (start, address byte
   with ACK, data bytes with ACK, repeated start, stop) divided by the bus frequency, slept on
   the injected clock (a real sleep on the system clock, an instant advance on a fake one).
-- Faults: a share of transfers failing with ``OSError`` (errno 121/5/110, seeded), a
+- Faults: a stalled converter (OS never returns to 1), a share of transfers failing with ``OSError`` (errno 121/5/110, seeded), a
   disconnected sensor (channel reads ~0 V or a chosen voltage), a stuck channel (zero or full
   scale), a missing chip (no ACK: the driver's probe raises ``ValueError``, transfers raise
   errno 121), a chip that vanishes and returns (with power-on register values).
@@ -166,6 +166,7 @@ class EmulatedAds1x15:
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
         self.present = True
+        self.stalled = False
         self._overrides: dict[int, float] = {}
         self._stuck: dict[int, StuckLevel] = {}
         self._power_on()
@@ -216,6 +217,11 @@ class EmulatedAds1x15:
         with self._lock:
             self._overrides.pop(channel, None)
             self._stuck.pop(channel, None)
+
+    def stall(self, stalled: bool = True) -> None:
+        """Conversions never finish (OS stays 0): exercises the readers' deadlines."""
+        with self._lock:
+            self.stalled = stalled
 
     def vanish(self) -> None:
         """The chip stops answering (power or SDA lost): no ACK, errno 121 on the bus."""
@@ -301,7 +307,7 @@ class EmulatedAds1x15:
 
     def _settle(self, t_s: float) -> None:
         """Bring the conversion register up to date with time ``t_s``."""
-        if self._pending is not None and t_s >= self._pending[0]:
+        if self._pending is not None and t_s >= self._pending[0] and not self.stalled:
             _, settings, sample_s = self._pending
             self._conversion = self._convert(settings, sample_s)
             self._pending = None
@@ -328,7 +334,9 @@ class EmulatedAds1x15:
             self._latched = done
 
     def _config_readback(self, t_s: float) -> int:
-        busy = bool(self._epochs) or (self._pending is not None and t_s < self._pending[0])
+        busy = bool(self._epochs) or (
+            self._pending is not None and (t_s < self._pending[0] or self.stalled)
+        )
         return self._config if busy else self._config | OS_BIT
 
     def _pin_volts(self, channel: int, t_s: float) -> float:
