@@ -26,9 +26,10 @@ Modelled behaviour:
 - Optional wire time: at 100 or 400 kHz each transfer takes its bits (start, address byte
   with ACK, data bytes with ACK, repeated start, stop) divided by the bus frequency, slept on
   the injected clock (a real sleep on the system clock, an instant advance on a fake one).
-- Faults: a stalled converter (OS never returns to 1), a share of transfers failing with ``OSError`` (errno 121/5/110, seeded), a
-  disconnected sensor (channel reads ~0 V or a chosen voltage), a stuck channel (zero or full
-  scale), a missing chip (no ACK: the driver's probe raises ``ValueError``, transfers raise
+- Faults: a stalled converter (OS never returns to 1), a share of transfers failing with
+  ``OSError`` (errno 121/5/110, seeded), a disconnected sensor (channel reads ~0 V or a chosen
+  voltage), a stuck channel (zero or full scale), a missing chip (no ACK: the driver's probe
+  raises ``ValueError``, transfers raise
   errno 121), a chip that vanishes and returns (with power-on register values).
 
 The comparator bits (COMP_MODE, COMP_POL, COMP_LAT, COMP_QUE) and the threshold registers

@@ -1,8 +1,9 @@
-"""The emulated ADS1115/ADS1015 at register level, through its I2C bus object and the real driver."""
+"""The emulated ADS1115/ADS1015 at register level: through its I2C bus and the real driver."""
 
 from __future__ import annotations
 
 import errno
+import itertools
 
 import pytest
 from adafruit_ads1x15 import ads1015, ads1115
@@ -198,7 +199,7 @@ def test_continuous_mode_converts_back_to_back_and_switches_at_a_boundary() -> N
     assert read_reg(bus, 0) == round(0.5 / 4.096 * 32768)
     clock.advance(period_s)  # the next one is AIN1
     assert read_reg(bus, 0) == round(1.0 / 4.096 * 32768)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(g == pytest.approx(period_s) for g in gaps)
 
 
@@ -222,7 +223,7 @@ def test_missing_chip_fails_the_driver_probe() -> None:
 
 
 def test_vanished_chip_gives_errno_121_and_returns_reset() -> None:
-    bus, chip, clock = make_bus(bus_hz=400_000)
+    bus, chip, _clock = make_bus(bus_hz=400_000)
     ads = ads1115.ADS1115(bus, data_rate=860)
     pin = AnalogIn(ads, Pin.A0)
     chip.vanish()
@@ -244,7 +245,7 @@ def test_injected_transfer_errors_reach_the_driver(code: int) -> None:
     bus.error_rate = 0.0
     ads = ads1115.ADS1115(bus)
     bus.error_rate = 1.0
-    with pytest.raises(OSError) as caught:
+    with pytest.raises(OSError, match=r"\[Errno") as caught:
         AnalogIn(ads, Pin.A1).value  # noqa: B018
     assert caught.value.errno == code
 
@@ -252,7 +253,7 @@ def test_injected_transfer_errors_reach_the_driver(code: int) -> None:
 def test_error_share_is_seeded_and_failed_transfers_change_nothing() -> None:
     counts = []
     for _ in range(2):
-        bus, chip, _ = make_bus(error_rate=0.3, seed=7)
+        bus, _chip, _ = make_bus(error_rate=0.3, seed=7)
         failures = 0
         for _ in range(1000):
             try:
@@ -264,14 +265,14 @@ def test_error_share_is_seeded_and_failed_transfers_change_nothing() -> None:
     assert counts[0] == counts[1]
     assert 230 < counts[0] < 370
     bus, _, _ = make_bus(error_rate=1.0)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="Remote I/O"):
         write_reg(bus, 2, 0x0F0F)
     bus.error_rate = 0.0
     assert read_reg(bus, 2) == 0x8000
 
 
 def test_disconnected_and_stuck_channels() -> None:
-    bus, chip, clock = make_bus(fixed_inputs(1.0, 2.0, 3.0), bus_hz=400_000)
+    bus, chip, _clock = make_bus(fixed_inputs(1.0, 2.0, 3.0), bus_hz=400_000)
     ads = ads1115.ADS1115(bus, gain=1, data_rate=860)
     pins = [AnalogIn(ads, p) for p in (Pin.A0, Pin.A1, Pin.A2)]
     chip.disconnect_sensor(0)
@@ -291,7 +292,7 @@ def test_scheduled_fault_runs_on_the_bus_clock() -> None:
     read_reg(bus, 1)
     assert chip.present
     clock.advance(1.0)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="Remote I/O"):
         read_reg(bus, 1)
     assert not chip.present
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
@@ -94,7 +95,7 @@ def test_frames_arrive_at_the_rate_with_increasing_times(rig: Rig) -> None:
     rig.run(sampler, 5.0)
     frames = recorder.frames
     times = [f.t_s for f in frames]
-    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(times))
     assert 495 <= len(frames) <= 510
     assert sampler.frame_rate_hz == pytest.approx(100.0, rel=0.03)
     assert recorder.gaps == []
@@ -258,7 +259,7 @@ def test_real_time_run_and_clean_close() -> None:
             sampler.start()
     times = [f.t_s for f in recorder.frames]
     assert len(times) >= 5
-    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(times))
 
 
 def test_rate_beyond_the_chip_is_rejected(rig: Rig) -> None:
