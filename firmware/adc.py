@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -41,6 +42,7 @@ from typing import Any
 from adafruit_ads1x15 import ads1015, ads1115
 from adafruit_ads1x15.analog_in import AnalogIn
 
+from firmware.adc_stream import ContinuousStream, StreamPhaseError
 from firmware.ads_emulator import (
     CHIP_MODELS,
     ChannelVolts,
@@ -55,6 +57,9 @@ from insole.frames import SENSORS
 
 BACKENDS = ("auto", "hardware", "emulated")
 """Allowed values of ``open_adc(backend=...)`` and of ``INSOLE_ADC_BACKEND``."""
+
+STRATEGIES = ("single_shot", "continuous")
+"""How scans are taken: a verified single shot per channel, or verified continuous runs."""
 
 BACKEND_ENV = "INSOLE_ADC_BACKEND"
 """Environment variable that picks the backend when ``open_adc`` is given ``"auto"``."""
@@ -89,6 +94,8 @@ class Ads1x15Adc:
     """When a conversion is not done at the first check, poll again after this share of it."""
     MIN_WAIT_FACTOR = 0.9
     MAX_WAIT_FACTOR = 1.25
+    MAX_PAUSE_S = 0.05
+    """Continuous runs: after a pause this long between reads, buffered scans are dropped."""
 
     def __init__(
         self,
@@ -100,8 +107,17 @@ class Ads1x15Adc:
         simulated: bool,
         clock: Clock = SYSTEM_CLOCK,
         close_bus: Callable[[], None] | None = None,
+        strategy: str = "single_shot",
+        max_run_scans: int = 8,
     ) -> None:
         validate_adc_config(config)
+        if strategy not in STRATEGIES:
+            raise AdcConfigError(f"strategy must be one of {list(STRATEGIES)}, got {strategy!r}")
+        self.strategy = strategy
+        self.max_run_scans = max_run_scans
+        self._stream: ContinuousStream | None = None
+        self._buffer: deque[tuple[float, list[int]]] = deque()
+        self._last_call_s = 0.0
         self.config = config
         self.backend = backend
         self.description = description
@@ -158,6 +174,10 @@ class Ads1x15Adc:
                 )
             self._ads = ads
             self._in_flight_s = None  # the driver's constructor leaves the chip idle
+            self._buffer.clear()
+            self._stream = ContinuousStream(
+                ads, self.config, self.clock, self._pins, self.max_run_scans
+            )
             # AnalogIn carries the driver's code-to-volts rule for the configured gain.
             self._analog = tuple(AnalogIn(ads, pin - SINGLE_ENDED_MUX_OFFSET) for pin in self._pins)
 
@@ -212,7 +232,11 @@ class Ads1x15Adc:
             if self._ads is None:
                 raise AdcReadError("the ADC is closed" if self._closed else "the ADC is not open")
             try:
+                if self.strategy == "continuous":
+                    return self._stream_scan(self._ads)
                 return self._scan(self._ads)
+            except StreamPhaseError as err:
+                raise AdcTimeoutError(110, f"continuous scan rejected: {err}") from err
             except OSError as err:
                 if isinstance(err, AdcReadError):
                     raise
@@ -250,6 +274,27 @@ class Ads1x15Adc:
             for analog, code in zip(self._analog, codes, strict=True)
         )
         return sum(mid_times) / len(mid_times), (volts[0], volts[1], volts[2])
+
+    def _stream_scan(self, ads: Any) -> tuple[float, tuple[float, float, float]]:
+        """Next scan of a verified continuous run (see ``firmware.adc_stream``)."""
+        stream = self._stream
+        assert stream is not None
+        now_s = self.clock.monotonic()
+        if self._buffer and now_s - self._last_call_s > self.MAX_PAUSE_S:
+            self._buffer.clear()  # the caller paused: old scans would arrive late
+        self._last_call_s = now_s
+        if not self._buffer:
+            if self._in_flight_s is not None:
+                stream.ensure_idle(self.clock.monotonic() + self.deadline_s)
+            self._in_flight_s = self.clock.monotonic()
+            self._buffer.extend(stream.run())
+            self._in_flight_s = None
+        t_s, codes = self._buffer.popleft()
+        volts = tuple(
+            float(analog.convert_to_voltage(ads._conversion_value(code)))
+            for analog, code in zip(self._analog, codes, strict=True)
+        )
+        return t_s, (volts[0], volts[1], volts[2])
 
     def _wait_done(self, ads: Any, start_s: float) -> None:
         """Return once the conversion started at ``start_s`` is done; never spins."""
@@ -333,6 +378,7 @@ def open_adc(
     clock: Clock | None = None,
     bus_hz: float | None = None,
     dev_dir: Path = Path("/dev"),
+    strategy: str = "single_shot",
 ) -> Ads1x15Adc:
     """Open the ADC: the one place where the backend is chosen (see ``resolve_backend``).
 
@@ -340,21 +386,26 @@ def open_adc(
     - ``emulator``: a ready emulated bus (with its chip and faults) instead of a new one.
     - ``clock``: the clock of the emulated chip and of the read deadlines.
     - ``bus_hz``: wire time of a new emulated bus (``None``, 100_000 or 400_000).
+    - ``strategy``: ``single_shot`` (default; any rate) or ``continuous`` (full-speed runs).
     """
     config = config or AdcConfig()
     validate_adc_config(config)
     chosen = resolve_backend(backend, config, dev_dir)
     if chosen == "hardware":
-        return _open_hardware(config, dev_dir, clock or SYSTEM_CLOCK)
-    return _open_emulated(config, source, emulator, clock, bus_hz)
+        return _open_hardware(config, dev_dir, clock or SYSTEM_CLOCK, strategy)
+    return _open_emulated(
+        config, source=source, emulator=emulator, clock=clock, bus_hz=bus_hz, strategy=strategy
+    )
 
 
 def _open_emulated(
     config: AdcConfig,
+    *,
     source: ChannelVolts | None,
     emulator: EmulatedI2CBus | None,
     clock: Clock | None,
     bus_hz: float | None,
+    strategy: str,
 ) -> Ads1x15Adc:
     close_bus: Callable[[], None] | None = None  # a bus given by the caller stays theirs
     if emulator is None:
@@ -370,10 +421,11 @@ def _open_emulated(
         simulated=True,
         clock=clock or emulator.clock,
         close_bus=close_bus,
+        strategy=strategy,
     )
 
 
-def _open_hardware(config: AdcConfig, dev_dir: Path, clock: Clock) -> Ads1x15Adc:
+def _open_hardware(config: AdcConfig, dev_dir: Path, clock: Clock, strategy: str) -> Ads1x15Adc:
     path = _bus_path(dev_dir, config.i2c_bus)
     if not path.exists():
         raise I2CBusMissingError(
@@ -391,6 +443,7 @@ def _open_hardware(config: AdcConfig, dev_dir: Path, clock: Clock) -> Ads1x15Adc
             simulated=False,
             clock=clock,
             close_bus=bus.deinit,
+            strategy=strategy,
         )
     except BaseException:
         bus.deinit()

@@ -20,7 +20,8 @@ Modelled behaviour:
   conversion does not restart it.
 - Continuous (MODE=0): conversions run back to back every ``1/DR``; a config written
   during a conversion takes effect from the next one ("the conversion in progress completes
-  with the previous settings"). OS reads 0 (the device is always converting).
+  with the previous settings"), including MODE=1, which powers the device down after the
+  conversion in progress. OS reads 0 while it is converting.
 - Inputs: each AINx is clamped to [GND - 0.3 V, VDD + 0.3 V] by the ESD diodes; the
   differential value is converted with the PGA full-scale range and clipped to the code range.
 - Optional wire time: at 100 or 400 kHz each transfer takes its bits (start, address byte
@@ -141,8 +142,9 @@ class EmulatedAds1x15:
     """One emulated ADS1115 or ADS1015: registers, conversions, inputs and faults.
 
     ``inputs(channel, t_s)`` gives the voltage on AIN0-AIN3; it is sampled at the middle of
-    each conversion. All methods are thread-safe, so a test or a benchmark may inject faults
-    while a sampler thread reads the chip.
+    each conversion. ``oscillator_error`` stretches (> 0) or shortens every conversion, as the
+    chip's internal oscillator may (data sheet: data rate ±10 %). All methods are thread-safe,
+    so a test or a benchmark may inject faults while a sampler thread reads the chip.
     """
 
     def __init__(
@@ -153,6 +155,7 @@ class EmulatedAds1x15:
         *,
         vdd_v: float = 3.3,
         noise_lsb: float = 0.0,
+        oscillator_error: float = 0.0,
         seed: int = 0,
     ) -> None:
         if model not in CHIP_MODELS:
@@ -164,6 +167,12 @@ class EmulatedAds1x15:
         self.inputs = inputs
         self.vdd_v = vdd_v
         self.noise_lsb = noise_lsb
+        if not -0.1 <= oscillator_error <= 0.1:
+            raise ValueError(
+                "oscillator_error must be within ±0.1 (the data sheet's ±10 %), "
+                f"got {oscillator_error!r}"
+            )
+        self.oscillator_error = oscillator_error
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
         self.present = True
@@ -184,7 +193,7 @@ class EmulatedAds1x15:
         self._pending: tuple[float, _Settings, float] | None = None
         # Continuous: epochs of (start time, settings); conversions of an epoch run back to
         # back from its start until the next epoch starts (always on a conversion boundary).
-        self._epochs: list[tuple[float, _Settings]] = []
+        self._epochs: list[tuple[float, _Settings | None]] = []  # None: power down
         self._latched = 0  # conversions of the first epoch already in the conversion register
         self.conversions = 0
 
@@ -279,32 +288,36 @@ class EmulatedAds1x15:
 
     # --- conversion engine -------------------------------------------------------------------
 
+    def _period_s(self, dr_code: int) -> float:
+        return self.model.conversion_time_s(dr_code) * (1.0 + self.oscillator_error)
+
     def _write_config(self, value: int, t_s: float) -> None:
         new = _settings_of(value)
         single_shot = bool(value & MODE_BIT)
         was_continuous = bool(self._epochs)
         self._config = value & ~OS_BIT
-        if single_shot:
-            if was_continuous:
-                # Leaving continuous mode: keep the last finished result, then power down.
-                self._epochs = []
-            if value & OS_BIT and self._pending is None:
-                conv_s = self.model.conversion_time_s(new.dr)
-                self._pending = (t_s + conv_s, new, t_s + conv_s / 2.0)
-            return
         if not was_continuous:
+            if single_shot:
+                if value & OS_BIT and self._pending is None:
+                    conv_s = self._period_s(new.dr)
+                    self._pending = (t_s + conv_s, new, t_s + conv_s / 2.0)
+                return
             self._pending = None
             self._epochs = [(t_s, new)]
             self._latched = 0
             return
+        # Continuous: the conversion in progress completes with the previous settings; the
+        # new ones (or the power-down, when MODE=1) take effect at the next boundary.
+        # OS=1 is ignored: the device is not in power-down.
+        target = None if single_shot else new
         start_s, settings = self._epochs[-1]
         if start_s > t_s:
-            # A settings change is already waiting for the next boundary: replace it.
-            self._epochs[-1] = (start_s, new)
+            self._epochs[-1] = (start_s, target)  # replaces a change not yet in effect
             return
-        period_s = self.model.conversion_time_s(settings.dr)
+        assert settings is not None  # a power-down epoch is settled away once it starts
+        period_s = self._period_s(settings.dr)
         boundary_s = start_s + (math.floor((t_s - start_s) / period_s) + 1) * period_s
-        self._epochs.append((boundary_s, new))
+        self._epochs.append((boundary_s, target))
 
     def _settle(self, t_s: float) -> None:
         """Bring the conversion register up to date with time ``t_s``."""
@@ -319,17 +332,22 @@ class EmulatedAds1x15:
         # Finish epochs that ended before the latest one that has started.
         while len(self._epochs) > 1 and self._epochs[1][0] <= t_s:
             start_s, settings = self._epochs[0]
+            assert settings is not None
             next_start_s = self._epochs[1][0]
-            period_s = self.model.conversion_time_s(settings.dr)
+            period_s = self._period_s(settings.dr)
             done = round((next_start_s - start_s) / period_s)
             if done > self._latched:
                 self._conversion = self._convert(settings, next_start_s - period_s / 2.0)
             self._epochs.pop(0)
             self._latched = 0
+            if self._epochs[0][1] is None:
+                self._epochs = []  # MODE=1 took effect: powered down, OS reads 1
+                return
         start_s, settings = self._epochs[0]
-        period_s = self.model.conversion_time_s(settings.dr)
+        assert settings is not None
+        period_s = self._period_s(settings.dr)
         done = math.floor((t_s - start_s) / period_s)
-        if done > self._latched:
+        if done > self._latched and not self.stalled:
             end_s = start_s + done * period_s
             self._conversion = self._convert(settings, end_s - period_s / 2.0)
             self._latched = done

@@ -224,3 +224,50 @@ def test_close_is_idempotent_and_reads_after_close_fail() -> None:
     assert adc.closed
     with pytest.raises(AdcReadError, match="closed"):
         adc.read_volts()
+
+
+@pytest.mark.parametrize("oscillator_error", [0.0, 0.08, -0.08])
+def test_continuous_runs_give_the_right_channels_at_near_full_rate(
+    oscillator_error: float,
+) -> None:
+    clock = FakeClock()
+    chip = EmulatedAds1x15(inputs=inputs, oscillator_error=oscillator_error)
+    bus = EmulatedI2CBus([chip], clock=clock, bus_hz=400_000)
+    with open_adc(AdcConfig(), "emulated", emulator=bus, strategy="continuous") as adc:
+        start = clock.monotonic()
+        times = []
+        for _ in range(300):
+            t_s, volts = adc.read_scan()
+            times.append(t_s)
+            assert volts == pytest.approx([0.8, 1.6, 2.4], abs=1e-3)
+        elapsed = clock.monotonic() - start
+    assert times == sorted(times)
+    chip_limit_hz = 860 / 3 / (1 + oscillator_error)
+    assert 300 / elapsed > 0.85 * chip_limit_hz  # fake time: a property of the schedule
+    assert bus.transfers / 300 < 8  # vs ~3 per conversion in single-shot
+
+
+def test_continuous_run_hit_by_a_stall_is_rejected_not_delivered() -> None:
+    clock = FakeClock()
+    chip = EmulatedAds1x15(inputs=inputs)
+    bus = EmulatedI2CBus([chip], clock=clock, bus_hz=400_000)
+    with open_adc(AdcConfig(), "emulated", emulator=bus, strategy="continuous") as adc:
+        for _ in range(50):
+            adc.read_scan()
+        # The reading thread is descheduled for 3 ms in the middle of a run.
+        bus.schedule(clock.monotonic() + 0.004, lambda: clock.advance(0.003))
+        rejected = 0
+        for _ in range(100):
+            try:
+                volts = adc.read_volts()
+            except AdcTimeoutError as err:
+                assert "continuous scan rejected" in str(err)
+                rejected += 1
+                continue
+            assert volts == pytest.approx([0.8, 1.6, 2.4], abs=1e-3)
+    assert rejected == 1
+
+
+def test_unknown_strategy_is_rejected() -> None:
+    with pytest.raises(AdcConfigError, match="single_shot"):
+        open_adc(AdcConfig(), "emulated", strategy="burst")

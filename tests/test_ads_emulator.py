@@ -327,3 +327,33 @@ def test_driver_voltage_within_one_lsb_across_gains(driver: type, gain: float) -
     ads = driver(bus, gain=gain)
     for channel, expected_v in enumerate(volts):
         assert AnalogIn(ads, channel).voltage == pytest.approx(expected_v, abs=lsb_v)
+
+
+def test_mode_one_in_continuous_powers_down_after_the_conversion_in_progress() -> None:
+    bus, chip, clock = make_bus(fixed_inputs(0.5, 1.0))
+    period_s = 1.0 / 860
+    continuous = 4 << 12 | 1 << 9 | 7 << 5 | 0x0003
+    write_reg(bus, 1, continuous)
+    clock.advance(period_s * 1.5)
+    write_reg(bus, 1, single_shot_config(5, start=True))  # OS=1 ignored: not powered down
+    assert read_reg(bus, 1) & 0x8000 == 0  # the conversion in progress goes on
+    clock.advance(period_s * 0.6)
+    assert read_reg(bus, 1) & 0x8000  # powered down at the boundary
+    assert read_reg(bus, 0) == round(0.5 / 4.096 * 32768)  # with the old input
+    conversions = chip.conversions
+    clock.advance(period_s * 3)
+    read_reg(bus, 0)
+    assert chip.conversions == conversions
+
+
+def test_oscillator_error_stretches_conversions() -> None:
+    clock = FakeClock()
+    chip = EmulatedAds1x15(inputs=fixed_inputs(1.0), oscillator_error=0.1)
+    bus = EmulatedI2CBus([chip], clock=clock)
+    write_reg(bus, 1, single_shot_config(4))
+    clock.advance(1.05 / 860)
+    assert read_reg(bus, 1) & 0x8000 == 0
+    clock.advance(0.06 / 860)
+    assert read_reg(bus, 1) & 0x8000
+    with pytest.raises(ValueError, match="±0.1"):
+        EmulatedAds1x15(oscillator_error=0.2)
