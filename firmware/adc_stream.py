@@ -35,8 +35,8 @@ from typing import Any
 from firmware.ads_emulator import (
     CHIP_MODELS,
     MODE_BIT,
-    OS_BIT,
     MUX_SHIFT,
+    OS_BIT,
     PGA_SHIFT,
     POINTER_CONFIG,
 )

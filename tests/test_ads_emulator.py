@@ -355,5 +355,5 @@ def test_oscillator_error_stretches_conversions() -> None:
     assert read_reg(bus, 1) & 0x8000 == 0
     clock.advance(0.06 / 860)
     assert read_reg(bus, 1) & 0x8000
-    with pytest.raises(ValueError, match="±0.1"):
+    with pytest.raises(ValueError, match=r"±0\.1"):
         EmulatedAds1x15(oscillator_error=0.2)
