@@ -6,8 +6,8 @@ continuous-mode runs; ``single_shot``: a sleeping single-shot read per channel; 
 channels, i.e. the driver's busy-polling single-shot read) each scan as fast as they can for
 ``seconds`` on the same bus, one after the other in the same run. Figures: three-channel
 scans per second against the theoretical ``data_rate / 3``, and CPU seconds per 1000 scans of
-the thread doing the work (``CLOCK_THREAD_CPUTIME_ID``; on the emulated chip this includes the emulator's own
-Python work, which both sides pay per transfer).
+the thread doing the work (``CLOCK_THREAD_CPUTIME_ID``; on the emulated chip this includes
+the emulator's own Python work, which both sides pay per transfer).
 
 Soak: the sampler at 100 Hz on the emulated chip with a share of transfers failing, one
 sensor unplugged for 5 s and the chip vanishing for 1 s: frames delivered, gaps marked, how
