@@ -89,7 +89,7 @@ def test_bad_frames_are_rejected_with_the_rule(row: list[float], message: str) -
 
 @pytest.mark.parametrize("bad", [[[1.0, 2.0, 3.0]], [["a", "b", "c", "d"]], [[1, 2, 3, 4, 5]]])
 def test_wrong_shapes_are_rejected(bad: object) -> None:
-    with pytest.raises(fc.FrameRangeError, match="4 values|numbers"):
+    with pytest.raises(fc.FrameRangeError, match=r"4 values|numbers"):
         fc.as_frame_array(bad)
 
 

@@ -97,7 +97,10 @@ def test_full_session_round_trip(db_path: Path) -> None:
         assert (summary.correct, summary.attempted, summary.mean_score) == (1, 2, 65.0)
         assert summary.calibration_id == cal_id
         assert summary.settings == {"hold_target_s": 8.0, "grace_s": 0.5}
-        assert summary.meta == {"unloaded_start_n": [0.1, 0.0, 0.2], "unloaded_end_n": [0.3, 0.1, 0.2]}
+        assert summary.meta == {
+            "unloaded_start_n": [0.1, 0.0, 0.2],
+            "unloaded_end_n": [0.3, 0.1, 0.2],
+        }
         assert summary.to_dict()["started_at"] == "2026-03-01T09:30:00+00:00"
         assert log.holds(sid) == [make_hold(1.0, 9.0, 90.0), make_hold(11.0, 3.0, 40.0)]
         stored = log.frames_array(sid)
