@@ -208,8 +208,8 @@ class SessionLog:
     def default_path() -> Path:
         """``$INSOLE_DATA_DIR/sessions.sqlite3``, else the user's data dir for insole-monitor."""
         configured = os.environ.get(DATA_DIR_ENV)
-        directory = Path(configured) if configured else Path(
-            platformdirs.user_data_dir("insole-monitor")
+        directory = (
+            Path(configured) if configured else Path(platformdirs.user_data_dir("insole-monitor"))
         )
         return directory / DB_FILENAME
 
@@ -454,9 +454,12 @@ class SessionLog:
             if not isinstance(value, str) or not value:
                 raise LogInputError(f"{name} must be a non-empty string, got {value!r}")
         with self._lock, self._transaction("start a session") as conn:
-            if calibration_id is not None and not conn.execute(
-                "SELECT 1 FROM calibrations WHERE id = ?", (calibration_id,)
-            ).fetchone():
+            if (
+                calibration_id is not None
+                and not conn.execute(
+                    "SELECT 1 FROM calibrations WHERE id = ?", (calibration_id,)
+                ).fetchone()
+            ):
                 raise CalibrationNotFoundError(f"no calibration with id {calibration_id}")
             cursor = conn.execute(
                 "INSERT INTO sessions (started_at, status, exercise, foot, source, settings,"
@@ -467,9 +470,7 @@ class SessionLog:
             self._open[session_id] = _OpenSession()
         return session_id
 
-    def end_session(
-        self, session_id: int, ended_at: datetime, status: str = "completed"
-    ) -> None:
+    def end_session(self, session_id: int, ended_at: datetime, status: str = "completed") -> None:
         """Write the session's buffered frames and holds, then close it with ``status``."""
         if status not in END_STATUSES:
             raise LogInputError(f"status must be one of {', '.join(END_STATUSES)}, got {status!r}")
@@ -692,9 +693,7 @@ class SessionLog:
         if state is not None:
             return state
         with self._reader() as conn:
-            row = conn.execute(
-                "SELECT status FROM sessions WHERE id = ?", (session_id,)
-            ).fetchone()
+            row = conn.execute("SELECT status FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             raise SessionNotFoundError(f"no session with id {session_id}")
         raise LogInputError(
@@ -914,9 +913,7 @@ def _check_hold(hold: Hold) -> None:
         raise LogInputError(f"hold outcome must be one of {', '.join(OUTCOMES)}")
     for name in HOLD_FIELDS:
         value = getattr(hold, name)
-        if name != "outcome" and not (
-            isinstance(value, int | float) and math.isfinite(value)
-        ):
+        if name != "outcome" and not (isinstance(value, int | float) and math.isfinite(value)):
             raise LogInputError(f"hold field {name} must be a finite number, got {value!r}")
 
 
@@ -926,8 +923,21 @@ def _require_session(conn: sqlite3.Connection, session_id: int) -> None:
 
 
 def _summary(row: tuple[Any, ...]) -> SessionSummary:
-    (sid, started, ended, status, exercise, foot, source, cal_id, settings, meta,
-     correct, attempted, mean_score) = row
+    (
+        sid,
+        started,
+        ended,
+        status,
+        exercise,
+        foot,
+        source,
+        cal_id,
+        settings,
+        meta,
+        correct,
+        attempted,
+        mean_score,
+    ) = row
     started_at = _from_utc_text(started)
     assert started_at is not None  # NOT NULL column
     ended_at = _from_utc_text(ended)

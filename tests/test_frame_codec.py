@@ -62,9 +62,7 @@ def test_big_jumps_use_escapes_and_stay_small() -> None:
 
 
 def test_forces_beyond_limit_are_clamped() -> None:
-    frames = np.array(
-        [[0.0, np.inf, -np.inf, 2e6], [0.01, 1.0, 2.0, 3.0]], dtype=np.float64
-    )
+    frames = np.array([[0.0, np.inf, -np.inf, 2e6], [0.01, 1.0, 2.0, 3.0]], dtype=np.float64)
     decoded = fc.decode(fc.encode(frames))
     limit = fc.MAX_ABS_FORCE_N
     assert decoded[0, 1:].tolist() == [limit, -limit, limit]

@@ -62,9 +62,7 @@ def test_creates_directory_and_uses_wal_and_full_sync(db_path: Path, log: Sessio
     assert log.integrity_check() == ["ok"]
 
 
-def test_default_path_honours_data_dir_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_default_path_honours_data_dir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INSOLE_DATA_DIR", str(tmp_path / "elsewhere"))
     assert SessionLog.default_path() == tmp_path / "elsewhere" / "sessions.sqlite3"
     monkeypatch.delenv("INSOLE_DATA_DIR")
@@ -89,7 +87,10 @@ def test_full_session_round_trip(db_path: Path) -> None:
     with SessionLog(db_path) as log:
         summary = log.get_session(sid)
         assert (summary.status, summary.exercise, summary.foot, summary.source) == (
-            "completed", "arch_hold", "left", "simulated"
+            "completed",
+            "arch_hold",
+            "left",
+            "simulated",
         )
         assert summary.started_at == START
         assert summary.ended_at == START + timedelta(minutes=2)

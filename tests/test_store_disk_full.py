@@ -147,9 +147,7 @@ def test_real_full_filesystem(tiny_filesystem: Path) -> None:
         # Readers still see every appended frame (written or waiting in memory).
         assert log.frames_array(sid).shape[0] == appended
         # Space returns: grow the file system.
-        subprocess.run(
-            ["mount", "-o", "remount,size=8m", str(tiny_filesystem)], check=True
-        )
+        subprocess.run(["mount", "-o", "remount,size=8m", str(tiny_filesystem)], check=True)
         log.end_session(sid, START)
         assert log.holds(sid) == [hold]
     with SessionLog(path) as reopened:

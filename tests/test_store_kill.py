@@ -145,8 +145,11 @@ def test_sigkill_at_random_moment(tmp_path: Path, run: int) -> None:
             assert len(log.holds(sid)) >= len(holds.get(sid, set()))
         # A new session after the crash starts cleanly.
         new = log.start_session(
-            started_at=datetime.now(UTC), exercise="arch_hold", foot="left",
-            source="simulated", settings={},
+            started_at=datetime.now(UTC),
+            exercise="arch_hold",
+            foot="left",
+            source="simulated",
+            settings={},
         )
         log.end_session(new, datetime.now(UTC))
 
