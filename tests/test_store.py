@@ -148,6 +148,37 @@ def test_one_large_batch_is_split_into_bounded_chunks(db_path: Path, log: Sessio
     assert (np.abs(log.frames_array(sid) - frames) <= RES).all()
 
 
+def chunk_sizes(path: Path, session_id: int) -> list[int]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT n FROM frame_chunks WHERE session_id = ? ORDER BY seq", (session_id,)
+        )
+        return [int(row[0]) for row in rows]
+    finally:
+        conn.close()
+
+
+def test_each_minute_of_small_chunks_is_merged(db_path: Path, log: SessionLog) -> None:
+    sid = log.start_session(**session_kwargs())
+    frames = realistic_frames(13_050, seed=10)  # 130.5 s
+    for start in range(0, len(frames), 25):
+        log.append_frames(sid, frames[start : start + 25])
+        if start == 5000:
+            # Before a minute is full: only chunks of about one second (25-frame batches).
+            assert set(chunk_sizes(db_path, sid)) == {125}
+    sizes = chunk_sizes(db_path, sid)
+    # Two merged minutes, then one-second chunks; the last frames are still buffered.
+    assert sizes[:2] == [6000, 6000]
+    assert set(sizes[2:]) == {125}
+    assert (np.abs(log.frames_array(sid) - frames) <= RES).all()
+    log.end_session(sid, START)
+    assert chunk_sizes(db_path, sid) == [6000, 6000, 1050]  # the tail merged at the end
+    assert (np.abs(log.frames_array(sid) - frames) <= RES).all()
+    middle = log.frames_array(sid, start_s=59.0, end_s=61.0)
+    assert middle.shape[0] in range(199, 203)
+
+
 def test_time_range_selection(log: SessionLog) -> None:
     sid = log.start_session(**session_kwargs())
     frames = realistic_frames(1000, seed=4)

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-FRAMES_PER_SESSION = 1500  # 15 s at 100 Hz, logged faster than real time
-BATCH = 5
-HOLD_EVERY = 250
+FRAMES_PER_SESSION = 6500  # 65 s at 100 Hz (crosses a chunk merge), faster than real time
+BATCH = 10
+HOLD_EVERY = 500
 ONE_SECOND_FRAMES = 100
 RUNS = int(os.environ.get("INSOLE_KILL_RUNS", "8"))
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +52,8 @@ def child_main(db_path: str) -> None:
                 if (start + BATCH) % HOLD_EVERY == 0:
                     hold_id = log.add_hold(sid, make_hold(float(frames[start, 0])))
                     print(f"HOLD {sid} {hold_id}", flush=True)
-                time.sleep(0.0005)
-            log.end_session(sid, START + timedelta(minutes=index, seconds=15))
+                time.sleep(0.0002)
+            log.end_session(sid, START + timedelta(minutes=index, seconds=65))
             print(f"ENDED {sid}", flush=True)
 
 
