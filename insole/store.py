@@ -202,6 +202,7 @@ class SessionLog:
         self._closed = False
         self._lock_file: TextIO | None = None
         self._conn: sqlite3.Connection | None = None
+        self._write_error: StorageError | None = None
         try:
             self._open_file(max_size_bytes)
         except BaseException:
@@ -690,6 +691,15 @@ class SessionLog:
             return sum(sum(p.shape[0] for p in s.pending) for s in self._open.values())
 
     @property
+    def write_error(self) -> StorageError | None:
+        """The error of the last failed write while it persists (``None`` once writing works).
+
+        A status banner can show it: while set, frames and holds wait in memory.
+        """
+        with self._lock:
+            return self._write_error
+
+    @property
     def dropped_frame_count(self) -> int:
         """Frames discarded because the disk stayed full longer than ``MAX_PENDING_S``."""
         with self._lock:
@@ -733,12 +743,14 @@ class SessionLog:
                             (session_id, *(getattr(hold, name) for name in HOLD_FIELDS)),
                         )
                         hold_ids.append(int(cursor.lastrowid or 0))
-        except StorageError:
+        except StorageError as err:
+            self._write_error = err
             for _, state, _ in work:
                 state.window_start_tick = None
                 state.frames_since_attempt = 0
                 _trim_pending(state)
             raise
+        self._write_error = None
         for session_id, state, steps, count in written:
             if count:
                 if state.recent_first_seq is None:
@@ -879,14 +891,13 @@ class SessionLog:
         Rows are deleted with ``secure_delete`` on (freed pages are zeroed), the file is
         rebuilt with ``VACUUM`` and the write-ahead log is checkpointed and truncated to
         zero bytes, so none of the old content stays in the database or WAL files.
-        (Flash storage may still hold old blocks until the card reuses them.)
+        (Flash storage may still hold old blocks until the card reuses them.) Refused
+        while a session is running.
         """
         with self._lock:
-            for state in self._open.values():
-                state.pending = []
-                state.pending_holds = []
-                state.window_start_tick = None
-            self._open.clear()
+            self._writer()
+            if self._open:
+                raise LogInputError("stop the running session before deleting all data")
             self._close_idle_readers()
             with self._transaction("delete all data") as conn:
                 for table in ("frame_chunks", "holds", "sessions", "calibrations", "settings"):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from insole import frame_codec
 from insole.errors import InsoleError, StorageError
@@ -457,6 +460,10 @@ def test_restore_rejects_bad_backups_and_changes_nothing(tmp_path: Path, log: Se
 def test_delete_all_really_removes_the_data(db_path: Path) -> None:
     marker = "zqxmarker-physio-note"
     with SessionLog(db_path) as log:
+        running = log.start_session(**session_kwargs())
+        with pytest.raises(LogInputError, match="stop the running session"):
+            log.delete_all()
+        log.end_session(running, START)
         for minute in range(3):
             sid = log.start_session(**session_kwargs(minutes=minute, exercise=marker))
             log.append_frames(sid, realistic_frames(3000, seed=minute))
@@ -479,6 +486,33 @@ def test_delete_all_really_removes_the_data(db_path: Path) -> None:
         assert log.load_settings() is None
         # The log keeps working, and ids start afresh.
         assert log.start_session(**session_kwargs()) == 1
+        log.end_session(1, START)
     for path in files:
         if path.exists():
             assert marker.encode() not in path.read_bytes(), path.name
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    batch_sizes=st.lists(st.integers(1, 400), min_size=1, max_size=30),
+    hold_after=st.sets(st.integers(0, 29), max_size=5),
+    rate_hz=st.sampled_from([50.0, 100.0, 286.0]),
+)
+def test_any_batch_split_stores_the_same_frames(
+    batch_sizes: list[int], hold_after: set[int], rate_hz: float
+) -> None:
+    frames = realistic_frames(sum(batch_sizes), rate_hz=rate_hz, seed=len(batch_sizes))
+    with tempfile.TemporaryDirectory() as tmp, SessionLog(Path(tmp) / "s.sqlite3") as log:
+        sid = log.start_session(**session_kwargs())
+        start = 0
+        for index, size in enumerate(batch_sizes):
+            log.append_frames(sid, frames[start : start + size])
+            start += size
+            if index in hold_after:
+                log.add_hold(sid, make_hold(float(frames[start - 1, 0])))
+            # Frames buffered in memory never exceed about a second plus one batch.
+            assert log.pending_frame_count <= rate_hz * CHUNK_S + size + 1
+        assert (np.abs(log.frames_array(sid) - frames) <= RES).all()
+        log.end_session(sid, START)
+        assert (np.abs(log.frames_array(sid) - frames) <= RES).all()
+        assert len(log.holds(sid)) == len(hold_after & set(range(len(batch_sizes))))

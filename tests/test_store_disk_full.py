@@ -44,8 +44,10 @@ def test_size_cap_full_then_space_returns(tmp_path: Path) -> None:
 
         sid = log.start_session(**session_kwargs(minutes=10))
         frames = realistic_frames(40_000, seed=2, t0_s=100.0)
+        assert log.write_error is None
         appended = fill_until_full(log, sid, frames)
         assert log.pending_frame_count > 0
+        assert isinstance(log.write_error, StorageFullError)
         # A hold finished while the disk is full is kept, not lost.
         with pytest.raises(StorageFullError, match="disk is full"):
             log.add_hold(sid, make_hold(101.0))
@@ -58,6 +60,7 @@ def test_size_cap_full_then_space_returns(tmp_path: Path) -> None:
 
         log.set_max_size(None)  # space returns
         log.append_frames(sid, frames[appended : appended + 200])
+        assert log.write_error is None
         log.end_session(sid, START)
         assert log.pending_frame_count == 0
         assert log.dropped_frame_count == 0
