@@ -50,6 +50,8 @@ _COLUMN = struct.Struct("<BII")
 _ESCAPE_Q = 24
 _TICKS_PER_S = 10_000  # 1 / TIME_STEP_S, as an exact integer
 _STEPS_PER_N = 100  # 1 / FORCE_STEP_N
+_SCALE = np.array([_TICKS_PER_S, _STEPS_PER_N, _STEPS_PER_N, _STEPS_PER_N], dtype=np.float64)
+_LIMITS = _SCALE * np.array([MAX_ABS_TIME_S, MAX_ABS_FORCE_N, MAX_ABS_FORCE_N, MAX_ABS_FORCE_N])
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -87,6 +89,9 @@ def quantise(frames: FloatArray) -> IntArray:
     Raises :class:`FrameRangeError` for a non-finite or out-of-range time or a ``NaN``
     force; clamps forces to ``±MAX_ABS_FORCE_N``. Nothing is modified in place.
     """
+    scaled = frames * _SCALE
+    if (np.abs(scaled) <= _LIMITS).all():  # fast path: NaN fails the comparison too
+        return np.rint(scaled).astype(np.int64)
     times = frames[:, 0]
     bad_time = ~np.isfinite(times) | (np.abs(times) > MAX_ABS_TIME_S)
     if bad_time.any():
