@@ -24,9 +24,9 @@ advisory lock on ``<file>.lock`` ensures it).
 Disk full. When SQLite reports the disk (or the ``max_size_bytes`` cap) full, the
 transaction is rolled back (nothing already written is touched), the unwritten frames
 and holds stay in memory -- frames up to :data:`MAX_PENDING_S` seconds per session,
-older ones are dropped and counted -- and :class:`StorageFullError` is raised. The
-next flush (at the next second of frames, the next hold, or an explicit
-:meth:`SessionLog.flush`) retries, so logging resumes by itself when space returns.
+older ones are dropped and counted -- and :class:`StorageFullError` is raised. Later
+appends retry after 1, 2, 4 ... at most 30 s of new frames, as do the next hold and an
+explicit :meth:`SessionLog.flush`, so logging resumes by itself when space returns.
 """
 
 from __future__ import annotations
@@ -73,6 +73,9 @@ END_STATUSES = ("completed", "interrupted")
 _CHUNK_TICKS = round(CHUNK_S / frame_codec.TIME_STEP_S)
 _COMPACT_TICKS = round(COMPACT_S / frame_codec.TIME_STEP_S)
 _MAX_PENDING_TICKS = round(MAX_PENDING_S / frame_codec.TIME_STEP_S)
+# Trim the backlog only once it is 10 s over the limit, not on every append.
+_TRIM_AT_TICKS = _MAX_PENDING_TICKS + round(10.0 / frame_codec.TIME_STEP_S)
+_MAX_RETRY_TICKS = round(30.0 / frame_codec.TIME_STEP_S)
 _MAX_PENDING_HOLDS = 1000
 _IDLE_READERS = 4
 _BUSY_TIMEOUT_S = 10.0
@@ -156,6 +159,7 @@ class _OpenSession:
     pending: list[IntArray] = field(default_factory=list)  # quantised frames not yet written
     window_start_tick: int | None = None  # first frame buffered since the last write attempt
     frames_since_attempt: int = 0
+    retry_ticks: int = _CHUNK_TICKS  # grows while the disk stays full (see _flush_locked)
     pending_holds: list[Hold] = field(default_factory=list)
     dropped_frames: int = 0
     # Frames written as one-second chunks since the last compaction (see _compact).
@@ -205,11 +209,16 @@ class SessionLog:
         self._write_error: StorageError | None = None
         try:
             self._open_file(max_size_bytes)
+            if not read_only:
+                try:
+                    self.mark_interrupted()
+                except StorageFullError as err:
+                    # Still usable for reading and for later writes once space returns;
+                    # the old sessions are marked at the next opening.
+                    self._write_error = err
         except BaseException:
             self._release()
             raise
-        if not read_only:
-            self.mark_interrupted()
 
     # ------------------------------------------------------------------ opening
     @staticmethod
@@ -592,8 +601,10 @@ class SessionLog:
             if state.window_start_tick is None:
                 state.window_start_tick = int(steps[0, 0])
             state.frames_since_attempt += steps.shape[0]
+            if int(state.pending[0][0, 0]) < int(steps[-1, 0]) - _TRIM_AT_TICKS:
+                _trim_pending(state)  # the disk has been full for a long while
             window_ticks = abs(int(steps[-1, 0]) - state.window_start_tick)
-            if window_ticks >= _CHUNK_TICKS or state.frames_since_attempt >= MAX_CHUNK_FRAMES:
+            if window_ticks >= state.retry_ticks or state.frames_since_attempt >= MAX_CHUNK_FRAMES:
                 self._flush_locked()
 
     def flush(self) -> None:
@@ -748,6 +759,9 @@ class SessionLog:
             for _, state, _ in work:
                 state.window_start_tick = None
                 state.frames_since_attempt = 0
+                # Each retry encodes the whole backlog: back off (1, 2, 4 ... 30 s of
+                # frames) so a long-full disk does not eat a slow Pi's CPU.
+                state.retry_ticks = min(2 * state.retry_ticks, _MAX_RETRY_TICKS)
                 _trim_pending(state)
             raise
         self._write_error = None
@@ -762,6 +776,7 @@ class SessionLog:
             state.pending_holds = []
             state.window_start_tick = None
             state.frames_since_attempt = 0
+            state.retry_ticks = _CHUNK_TICKS
             recent_frames = sum(part.shape[0] for part in state.recent)
             span = int(state.recent[-1][-1, 0]) - int(state.recent[0][0, 0]) if count else 0
             if recent_frames >= MAX_CHUNK_FRAMES or span >= _COMPACT_TICKS:
