@@ -627,8 +627,9 @@ class SessionLog:
                     f"{self.path}: {_MAX_PENDING_HOLDS} holds are already waiting for disk space"
                 )
             state.pending_holds.append(hold)
-            hold_ids = self._flush_locked()
-        return hold_ids[-1]
+            written = self._flush_locked()
+        # Holds left over from a full disk may be written in the same go: pick ours.
+        return next(row_id for logged, row_id in written if logged is hold)
 
     def holds(self, session_id: int) -> list[Hold]:
         """The session's holds in time order."""
@@ -730,8 +731,8 @@ class SessionLog:
             "session started by this log and not yet ended"
         )
 
-    def _flush_locked(self) -> list[int]:
-        """Write all buffered frames and holds in one transaction; return new hold ids."""
+    def _flush_locked(self) -> list[tuple[Hold, int]]:
+        """Write all buffered frames and holds in one transaction; return (hold, row id)s."""
         work = []
         for session_id, state in self._open.items():
             if not state.pending and not state.pending_holds:
@@ -741,7 +742,7 @@ class SessionLog:
             work.append((session_id, state, steps))
         if not work:
             return []
-        hold_ids: list[int] = []
+        hold_ids: list[tuple[Hold, int]] = []
         written: list[tuple[int, _OpenSession, IntArray, int]] = []
         try:
             with self._transaction("write frames and holds") as conn:
@@ -753,7 +754,7 @@ class SessionLog:
                             _INSERT_HOLD_SQL,
                             (session_id, *(getattr(hold, name) for name in HOLD_FIELDS)),
                         )
-                        hold_ids.append(int(cursor.lastrowid or 0))
+                        hold_ids.append((hold, int(cursor.lastrowid or 0)))
         except StorageError as err:
             self._write_error = err
             for _, state, _ in work:

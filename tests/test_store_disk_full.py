@@ -8,6 +8,7 @@ the test (needs root; CI runs as root, elsewhere the test is skipped with the re
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,8 +89,16 @@ def test_deleting_old_sessions_frees_space_for_logging(tmp_path: Path) -> None:
         with pytest.raises(StorageFullError):
             log.add_hold(sid, make_hold(0.0))
         log.delete_session(old)  # the user frees space from the review page
-        log.flush()
-        assert log.holds(sid) == [make_hold(0.0)]
+        # The next hold writes the waiting one too, and returns its own id.
+        later_id = log.add_hold(sid, make_hold(20.0))
+        assert log.holds(sid) == [make_hold(0.0), make_hold(20.0)]
+        conn = sqlite3.connect(path)
+        try:
+            ids = [row[0] for row in conn.execute("SELECT id FROM holds ORDER BY start_s")]
+        finally:
+            conn.close()
+        assert ids[-1] == later_id
+        assert ids[0] < later_id
         assert log.integrity_check() == ["ok"]
 
 
