@@ -225,6 +225,10 @@ def decode(blob: bytes) -> FloatArray:
     magic, version, count, t0, *f0 = _HEADER.unpack_from(view, 0)
     if magic != _MAGIC or version != FORMAT_VERSION:
         raise ChunkFormatError(f"unknown chunk format {magic!r} version {version}")
+    # Every value takes at least one unary bit, so a damaged count cannot make us
+    # allocate more than the blob could hold.
+    if count == 0 or count - 1 > 8 * len(view):
+        raise ChunkFormatError(f"chunk claims {count} frames in {len(view)} bytes")
     steps = np.empty((count, 4), dtype=np.int64)
     steps[0] = (t0, *f0)
     offset = _HEADER.size

@@ -99,7 +99,9 @@ def test_empty_input_gives_empty_array_but_no_chunk() -> None:
 
 def test_damaged_blobs_are_reported_not_misread() -> None:
     blob = fc.encode(realistic_frames(100, seed=6))
-    for damaged in (blob[:10], blob[:-3], blob + b"\0", b"XX" + blob[2:]):
+    huge_count = blob[:3] + (2**32 - 1).to_bytes(4, "little") + blob[7:]
+    zero_count = blob[:3] + bytes(4) + blob[7:]
+    for damaged in (blob[:10], blob[:-3], blob + b"\0", b"XX" + blob[2:], huge_count, zero_count):
         with pytest.raises(fc.ChunkFormatError):
             fc.decode(damaged)
 
@@ -134,3 +136,29 @@ def test_uneven_spacing_and_clamping_property(
             fc.encode(frames)
     else:
         assert_round_trip(frames)
+
+
+VALID_BLOB = fc.encode(realistic_frames(60, seed=7))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(VALID_BLOB) - 1), st.integers(0, 255)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(0, len(VALID_BLOB)),
+)
+def test_damaged_blob_raises_chunk_error_or_decodes(
+    edits: list[tuple[int, int]], keep_bytes: int
+) -> None:
+    blob = bytearray(VALID_BLOB)
+    for index, value in edits:
+        blob[index] = value
+    try:
+        frames = fc.decode(bytes(blob[:keep_bytes]))
+    except fc.ChunkFormatError:
+        return
+    assert frames.ndim == 2
+    assert frames.shape[1] == 4
