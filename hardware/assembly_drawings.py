@@ -8,8 +8,9 @@ LINE = Style(stroke="#000000", stroke_width_mm=0.35)
 NOTE = "#333333"
 
 
-def _callout(d: Drawing, x: float, y: float, tx: float, ty: float, text: str) -> None:
-    """A leader line from a point on the drawing to a left-anchored note."""
+def _callout(d: Drawing, point: tuple[float, float], at: tuple[float, float], text: str) -> None:
+    """A leader line from a point on the drawing to a left-anchored note at ``at``."""
+    (x, y), (tx, ty) = point, at
     d.line(x, y, tx - 1.0, ty - 1.0, Style(stroke="#777777", stroke_width_mm=0.2))
     d.circle(x, y, 0.6, Style(stroke=None, fill="#777777"))
     d.text(tx, ty, text, 3.0, fill=NOTE)
@@ -27,12 +28,12 @@ def sensor_stack() -> Drawing:
         ("FSR 402 (18.3 mm disc, tail towards the arch)", 35.5, 1.2, "#3a7ebf", 46, 100),
         ("foam insole 3-5 mm (EVA/PU)", 37, 10, "#cde3c9", 10, 110),
     ]
-    for label, y, h, fill, x0, x1 in layers:
+    for _label, y, h, fill, x0, x1 in layers:
         d.rect(x0, y, x1 - x0, h, Style(stroke="#000000", stroke_width_mm=0.25, fill=fill))
     notes_y = 18.0
     for i, (label, y, h, _fill, x0, x1) in enumerate(layers):
         ax = x0 + (x1 - x0) * (0.85 if i != 1 else 0.5)
-        _callout(d, ax, y + h / 2, 118, notes_y + i * 8.5, label.split(" (")[0])
+        _callout(d, (ax, y + h / 2), (118, notes_y + i * 8.5), label.split(" (")[0])
         d.text(118, notes_y + i * 8.5 + 3.6, _detail(label), 2.5, fill="#666666")
     d.text(10, 60, "Keep the FSR's vent open: laminate the disc and the tail, but leave the", 3.0)
     d.text(10, 65, "tail's far end (the connector end) unsealed so air can leave the sensor.", 3.0)
@@ -59,21 +60,23 @@ def strain_relief() -> Drawing:
         d.rect(38, y - 2, 6, 4, Style(stroke="#000000", stroke_width_mm=0.3, fill="#aaaaaa"))
         d.line(44, y, 52, 44, Style(stroke="#ff7f0e", stroke_width_mm=0.6))
         if i == 0:
-            _callout(d, 41, y - 2, 30, 16, "crimp contacts on each FSR tail (no solder)")
+            _callout(d, (41, y - 2), (30, 16), "crimp contacts on each FSR tail (no solder)")
     d.rect(50, 41, 12, 6, Style(stroke="#000000", stroke_width_mm=0.3, fill="#444444"))
-    _callout(d, 56, 47, 24, 77, "heat-shrink over the contacts and the cable end")
+    _callout(d, (56, 47), (24, 77), "heat-shrink over the contacts and the cable end")
     # Loop taped to the insole, then the exit.
     d.polyline(
         [(62, 44), (67, 40), (67, 50), (62, 50), (62, 46), (70, 44), (120, 44)],
         Style(stroke="#ff7f0e", stroke_width_mm=1.2),
     )
     d.rect(60, 38, 9, 14, Style(stroke="#f2c14e", stroke_width_mm=0.5, dash_mm=(1.0, 0.8)))
-    _callout(d, 65, 52, 76, 62, "small loop, taped down: a pull moves the loop, not the contacts")
+    _callout(
+        d, (65, 52), (76, 62), "small loop, taped down: a pull moves the loop, not the contacts"
+    )
     d.rect(120, 40, 12, 8, Style(stroke="#000000", stroke_width_mm=0.3, fill="#ffffff"))
     d.text(121, 45.5, "JST", 2.8)
-    _callout(d, 126, 40, 104, 26, "4-pin plug P1: 1 = 3V3, 2 heel, 3 little toe, 4 big toe")
+    _callout(d, (126, 40), (104, 26), "4-pin plug P1: 1 = 3V3, 2 heel, 3 little toe, 4 big toe")
     d.line(90, 41, 90, 47, Style(stroke="#000000", stroke_width_mm=0.8))
-    _callout(d, 90, 47, 88, 58, "cable tie or tape to the shoe/ankle strap")
+    _callout(d, (90, 47), (88, 58), "cable tie or tape to the shoe/ankle strap")
     return d
 
 

@@ -53,9 +53,7 @@ def expected_readings(
         force = mass_kg * STANDARD_GRAVITY
         r = curve.resistance_ohm(force)
         v = divider.volts(r)
-        rows.append(
-            Reading(label, force, r, v, round(v / lsb), 1e3 * supply_v / (r_fixed_ohm + r))
-        )
+        rows.append(Reading(label, force, r, v, round(v / lsb), 1e3 * supply_v / (r_fixed_ohm + r)))
     return rows
 
 
@@ -74,7 +72,9 @@ def readings_markdown(
     ]
     for row in expected_readings(r_fixed_ohm, gain, supply_v, adc_model=adc_model):
         resistance = (
-            "open (OL, > 1 MΩ)" if row.r_fsr_ohm >= OPEN_CIRCUIT_OHM else f"≈ {format_ohm(row.r_fsr_ohm)}"
+            "open (OL, > 1 MΩ)"
+            if row.r_fsr_ohm >= OPEN_CIRCUIT_OHM
+            else f"≈ {format_ohm(row.r_fsr_ohm)}"
         )
         lines.append(
             f"| {row.label} | {row.force_n:.1f} N | {resistance} | {row.v_out:.2f} V "

@@ -62,7 +62,9 @@ class DesignError(InsoleError, ValueError):
     """Divider design inputs are invalid, or no candidate satisfies the constraints."""
 
 
-def e_series(low_ohm: float = 1_000.0, high_ohm: float = 47_000.0, series: str = "E12") -> list[float]:
+def e_series(
+    low_ohm: float = 1_000.0, high_ohm: float = 47_000.0, series: str = "E12"
+) -> list[float]:
     """Standard resistor values from ``low_ohm`` to ``high_ohm`` inclusive."""
     bases = {"E12": E12, "E24": E24}.get(series)
     if bases is None:
@@ -94,6 +96,23 @@ class LoadCase:
     name: str
     description: str
     pressure_kpa: Mapping[str, tuple[float, float]]
+
+    @classmethod
+    def from_forces(
+        cls, name: str, forces_n: Mapping[str, tuple[float, float]], area_cm2: float
+    ) -> LoadCase:
+        """A case given as forces on the sensors (N) instead of pressures."""
+        for sensor, (lo, hi) in forces_n.items():
+            if sensor not in SENSORS:
+                raise DesignError(f"unknown sensor {sensor!r}; allowed: {', '.join(SENSORS)}")
+            if not 0.0 <= lo <= hi:
+                raise DesignError(f"{sensor}: need 0 <= low <= high force, got {lo:g}-{hi:g} N")
+        per_kpa = 0.1 * area_cm2
+        return cls(
+            name,
+            "given as forces",
+            {s: (lo / per_kpa, hi / per_kpa) for s, (lo, hi) in forces_n.items()},
+        )
 
     def forces_n(self, area_cm2: float) -> dict[str, tuple[float, float]]:
         """(low, high) force on each sensor in newtons for a loaded area in cm²."""
@@ -147,7 +166,9 @@ class DesignInputs:
 
     def __post_init__(self) -> None:
         if self.adc_model not in ADC_BITS:
-            raise DesignError(f"adc_model must be one of {', '.join(ADC_BITS)}, got {self.adc_model!r}")
+            raise DesignError(
+                f"adc_model must be one of {', '.join(ADC_BITS)}, got {self.adc_model!r}"
+            )
         bad_gains = [g for g in self.gains if g not in ADS1X15_FULL_SCALE_V]
         if bad_gains:
             allowed = ", ".join(_gain_text(g) for g in ADS1X15_FULL_SCALE_V)
@@ -158,6 +179,8 @@ class DesignInputs:
             raise DesignError("overload_factor must be >= 1 and headroom in (0, 1]")
         if self.min_force_n <= 0 or self.area_cm2 <= 0:
             raise DesignError("min_force_n and area_cm2 must be positive")
+        if not self.load_cases or not all(c.pressure_kpa for c in self.load_cases):
+            raise DesignError("need at least one load case with at least one sensor")
         # Validates the supply range the same way the runtime model does.
         Divider(self.supply_v, 1_000.0)
 
@@ -191,7 +214,7 @@ class DesignInputs:
 
 def lsb_v(full_scale_v: float, adc_model: str = "ADS1115") -> float:
     """Volts per count for a single-ended input (``full_scale / 2^(bits-1)``)."""
-    return full_scale_v / 2 ** (ADC_BITS[adc_model] - 1)
+    return float(full_scale_v / 2 ** (ADC_BITS[adc_model] - 1))
 
 
 def sensitivity_v_per_n(force_n: float, curve: FsrCurve, divider: Divider) -> float:
@@ -299,7 +322,7 @@ def sensor_resolution(
     curve = inputs.curve
     rows = []
     for case, ranges in inputs.force_ranges_n().items():
-        for name in SENSORS:
+        for name in (n for n in SENSORS if n in ranges):
             lo, hi = ranges[name]
             rows.append(
                 SensorResolution(
@@ -373,12 +396,11 @@ def report(rec: Recommendation, compare: Sequence[tuple[float, float]] = ()) -> 
         f"FSR r = {inp.curve.r_at_1n_ohm:g} Ω · F^-{inp.curve.exponent:g}",
         f"Loaded area {inp.area_cm2:.2f} cm² (puck); force = pressure × area.",
         "",
-        "Expected force per sensor [N] (low-high, low end at least "
-        f"{inp.min_force_n:g} N):",
+        f"Expected force per sensor [N] (low-high, low end at least {inp.min_force_n:g} N):",
     ]
     for case, ranges in inp.force_ranges_n().items():
-        cells = ", ".join(f"{n} {lo:.1f}-{hi:.1f}" for n, (lo, hi) in ranges.items())
-        lines.append(f"  {case:<17} {cells}")
+        ranges_text = ", ".join(f"{n} {lo:.1f}-{hi:.1f}" for n, (lo, hi) in ranges.items())
+        lines.append(f"  {case:<17} {ranges_text}")
     lines += [
         f"Overload check at {inp.overload_force_n:.1f} N "
         f"(peak {inp.peak_force_n:.1f} N × {inp.overload_factor:g}); "
@@ -393,7 +415,9 @@ def report(rec: Recommendation, compare: Sequence[tuple[float, float]] = ()) -> 
     ]
     for r_ohm, gain in compare:
         other = evaluate(inp, r_ohm, gain)
-        flags = [w for w, on in (("CLIPS", other.clips), ("OVER CURRENT", other.over_current)) if on]
+        flags = [
+            w for w, on in (("CLIPS", other.clips), ("OVER CURRENT", other.over_current)) if on
+        ]
         lines.append(
             f"  compare: {format_ohm(r_ohm)}, gain {_gain_text(gain)}: "
             f"{other.worst_counts_per_percent:.1f} counts per 1 %, {other.v_overload:.3f} V, "

@@ -24,7 +24,9 @@ def _bands(rec: Recommendation) -> list[Band]:
     for i, (case, ranges) in enumerate(rec.inputs.force_ranges_n().items()):
         lo = min(r[0] for r in ranges.values())
         hi = max(r[1] for r in ranges.values())
-        bands.append(Band(lo, hi, f"{case.replace('_', ' ')} {lo:.0f}-{hi:.0f} N", _BAND_COLOURS[i % 3]))
+        bands.append(
+            Band(lo, hi, f"{case.replace('_', ' ')} {lo:.0f}-{hi:.0f} N", _BAND_COLOURS[i % 3])
+        )
     return bands
 
 

@@ -102,6 +102,7 @@ class Drawing:
         x2: float,
         y2: float,
         style: Style = Style(),
+        *,
         ident: str | None = None,
     ) -> None:
         """A straight segment (``ident`` becomes the SVG ``id``, for tests and styling)."""
@@ -148,6 +149,7 @@ class Drawing:
         y: float,
         text: str,
         size_mm: float = 3.5,
+        *,
         anchor: str = "start",
         bold: bool = False,
         fill: str = "#000000",
@@ -316,10 +318,12 @@ def pdf_document(pages: Sequence[Drawing], title: str = "") -> bytes:
 
     catalog = add(b"")  # filled in once the page tree exists
     page_tree = add(b"")
-    font_regular = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                       b"/Encoding /WinAnsiEncoding >>")
-    font_bold = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
-                    b"/Encoding /WinAnsiEncoding >>")
+    font_regular = add(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    )
+    font_bold = add(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
+    )
     page_ids = []
     for page in pages:
         stream = zlib.compress(page.pdf_content(), 9)

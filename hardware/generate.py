@@ -82,7 +82,8 @@ def _blocks(wiring: Wiring) -> dict[str, Callable[[], str]]:
 
 SPLICED = ("hardware/ASSEMBLY.md", "docs/hardware.md")
 _BLOCK = re.compile(
-    r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
+    r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)"
+    r"(<!-- END GENERATED: (?P=name) -->)",
     re.DOTALL,
 )
 
@@ -160,7 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         stale = stale_files()
         for rel in stale:
             print(f"stale: {rel}")
-        print("up to date" if not stale else f"{len(stale)} stale file(s): run python -m hardware.generate")
+        print(
+            "up to date"
+            if not stale
+            else f"{len(stale)} stale file(s): run python -m hardware.generate"
+        )
         return 1 if stale else 0
     changed = write_all()
     for rel in changed:

@@ -149,4 +149,3 @@ def log_space(lo: float, hi: float, count: int) -> list[float]:
     """``count`` values evenly spaced on a log scale from ``lo`` to ``hi``."""
     step = (math.log10(hi) - math.log10(lo)) / (count - 1)
     return [10 ** (math.log10(lo) + i * step) for i in range(count)]
-

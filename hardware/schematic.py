@@ -89,7 +89,8 @@ def schematic(wiring: Wiring) -> Drawing:
     d.text(14, 12, "insole-monitor schematic (generated from hardware/wiring.json)", 5.0, bold=True)
     d.rect(14, 17, 269, 11, Style(stroke="#d62728", stroke_width_mm=0.6, fill="#fde8e8"))
     d.text(17, 24.2, "POWER: ADS1115 and all dividers from 3.3 V (Pi pin 1). NEVER 5 V: "
-           "the ADC inputs must not exceed its supply.", 3.4, bold=True, fill="#b00000")  # fmt: skip
+           "the ADC inputs must not exceed its supply.", 3.4,
+           bold=True, fill="#b00000")  # fmt: skip
     for ref, place in places.items():
         if ref in wiring.parts:
             _draw_part(d, wiring, wiring.parts[ref], place)
@@ -147,7 +148,9 @@ def _draw_dividers(d: Drawing, wiring: Wiring) -> None:
         d.circle(x, y0 + 24, 0.8, Style(stroke=None, fill="#000000"))
         d.line(x, y0 + 24, x + 8, y0 + 24, Style(stroke=net_colour("HEEL"), stroke_width_mm=0.4))
         d.text(x + 1, y0 + 22.5, f"A{channels[sensor]}", 2.8, bold=True, fill=net_colour("HEEL"))
-        d.rect(x - 2.5, y0 + 30, 5, 12, Style(stroke="#000000", stroke_width_mm=0.4, fill="#ffffff"))
+        d.rect(
+            x - 2.5, y0 + 30, 5, 12, Style(stroke="#000000", stroke_width_mm=0.4, fill="#ffffff")
+        )
         d.text(x + 3.5, y0 + 37, resistor.ref, 2.6)
         d.text(x + 3.5, y0 + 40.5, format_ohm(resistor.value_ohm or 0.0), 2.4)
         d.line(x, y0 + 42, x, y0 + 47, line)
@@ -181,7 +184,11 @@ def pin_tables(wiring: Wiring) -> str:
     header = wiring.parts[HEADER_REF]
     for pin in sorted(header.pins, key=int):
         net = wiring.net_of(f"{HEADER_REF}.{pin}") or "-"
-        others = [_node_text(wiring, n) for n in wiring.nets.get(net, ()) if split_node(n)[0] != HEADER_REF]
+        others = [
+            _node_text(wiring, n)
+            for n in wiring.nets.get(net, ())
+            if split_node(n)[0] != HEADER_REF
+        ]
         out.append(f"| {pin} | {PI_HEADER[int(pin)]} | {net} | {_cell_list(others)} |")
     out += [
         "",
@@ -235,7 +242,8 @@ def summary_table(wiring: Wiring) -> str:
             (
                 f"{part.label} ({part.ref})",
                 f"3V3 and A{channels[sensor]}",
-                f"{resistor.ref} {format_ohm(resistor.value_ohm or 0.0)} from A{channels[sensor]} to GND",
+                f"{resistor.ref} {format_ohm(resistor.value_ohm or 0.0)} "
+                f"from A{channels[sensor]} to GND",
             )
         )
     gnd_pins = ", ".join(str(p) for p in wiring.header_pins("GND"))
@@ -245,11 +253,12 @@ def summary_table(wiring: Wiring) -> str:
         for pin, role in part.roles.items():
             header_pin = wiring.header_pin_for(f"{part.ref}.{pin}")
             via = wiring.net_of(f"{part.ref}.{pin}") or ""
-            series = [
-                f"{wiring.parts[split_node(n)[0]].ref} {format_ohm(wiring.parts[split_node(n)[0]].value_ohm or 0.0)}"
+            in_series = [
+                wiring.parts[split_node(n)[0]]
                 for n in wiring.nets.get(via, ())
                 if wiring.parts[split_node(n)[0]].value_ohm is not None
             ]
+            series = [f"{p.ref} {format_ohm(p.value_ohm or 0.0)}" for p in in_series]
             through = f" via {series[0]}" if series else ""
             rows.append(
                 (

@@ -23,14 +23,46 @@ ADC_REF = "U1"
 
 PI_HEADER: dict[int, str] = {
     # Physical pin -> function on every 40-pin Raspberry Pi (B+ and later, Zero, 4, 5).
-    1: "3V3", 2: "5V", 3: "GPIO2 (SDA1)", 4: "5V", 5: "GPIO3 (SCL1)", 6: "GND",
-    7: "GPIO4", 8: "GPIO14 (TXD)", 9: "GND", 10: "GPIO15 (RXD)", 11: "GPIO17",
-    12: "GPIO18 (PWM0)", 13: "GPIO27", 14: "GND", 15: "GPIO22", 16: "GPIO23",
-    17: "3V3", 18: "GPIO24", 19: "GPIO10 (MOSI)", 20: "GND", 21: "GPIO9 (MISO)",
-    22: "GPIO25", 23: "GPIO11 (SCLK)", 24: "GPIO8 (CE0)", 25: "GND", 26: "GPIO7 (CE1)",
-    27: "GPIO0 (ID_SD)", 28: "GPIO1 (ID_SC)", 29: "GPIO5", 30: "GND", 31: "GPIO6",
-    32: "GPIO12 (PWM0)", 33: "GPIO13 (PWM1)", 34: "GND", 35: "GPIO19", 36: "GPIO16",
-    37: "GPIO26", 38: "GPIO20", 39: "GND", 40: "GPIO21",
+    1: "3V3",
+    2: "5V",
+    3: "GPIO2 (SDA1)",
+    4: "5V",
+    5: "GPIO3 (SCL1)",
+    6: "GND",
+    7: "GPIO4",
+    8: "GPIO14 (TXD)",
+    9: "GND",
+    10: "GPIO15 (RXD)",
+    11: "GPIO17",
+    12: "GPIO18 (PWM0)",
+    13: "GPIO27",
+    14: "GND",
+    15: "GPIO22",
+    16: "GPIO23",
+    17: "3V3",
+    18: "GPIO24",
+    19: "GPIO10 (MOSI)",
+    20: "GND",
+    21: "GPIO9 (MISO)",
+    22: "GPIO25",
+    23: "GPIO11 (SCLK)",
+    24: "GPIO8 (CE0)",
+    25: "GND",
+    26: "GPIO7 (CE1)",
+    27: "GPIO0 (ID_SD)",
+    28: "GPIO1 (ID_SC)",
+    29: "GPIO5",
+    30: "GND",
+    31: "GPIO6",
+    32: "GPIO12 (PWM0)",
+    33: "GPIO13 (PWM1)",
+    34: "GND",
+    35: "GPIO19",
+    36: "GPIO16",
+    37: "GPIO26",
+    38: "GPIO20",
+    39: "GND",
+    40: "GPIO21",
 }
 """Raspberry Pi 40-pin header: physical pin number to its fixed function."""
 
@@ -198,7 +230,8 @@ class Wiring:
         expected = {"GND": 0x48, "3V3": 0x49, "SDA": 0x4A, "SCL": 0x4B}.get(addr_net or "")
         if expected != address:
             raise WiringError(
-                f"ADDR on net {addr_net} gives address {expected}, but i2c_address is 0x{address:02x}"
+                f"ADDR on net {addr_net} gives address {expected}, "
+                f"but i2c_address is 0x{address:02x}"
             )
         return address
 
