@@ -441,3 +441,55 @@ def report(rec: Recommendation, compare: Sequence[tuple[float, float]] = ()) -> 
             cells.append(f"{c.worst_counts_per_percent:8.1f}{mark}")
         lines.append(f"  {format_ohm(r_ohm):>8}  " + "".join(cells))
     return "\n".join(lines) + "\n"
+
+
+def summary_markdown(rec: Recommendation, compare: Sequence[tuple[float, float]] = ()) -> str:
+    """Markdown summary: load cases with their reasoning, the recommendation, comparisons."""
+    inp = rec.inputs
+    best = rec.best
+    lines = [
+        "| Case | heel | little_toe | big_toe | Why these loads |",
+        "|---|---|---|---|---|",
+    ]
+    for case in inp.load_cases:
+        forces = case.forces_n(inp.area_cm2)
+        cells = " | ".join(
+            f"{case.pressure_kpa[n][0]:g}-{case.pressure_kpa[n][1]:g} kPa "
+            f"({forces[n][0]:.1f}-{forces[n][1]:.1f} N)"
+            if n in forces
+            else "-"
+            for n in SENSORS
+        )
+        lines.append(f"| {case.name} | {cells} | {case.description} |")
+    lines += [
+        "",
+        f"Forces are pressure × {inp.area_cm2:.2f} cm² (the {PUCK_DIAMETER_MM:g} mm puck); "
+        f"loads under {inp.min_force_n:g} N are scored as {inp.min_force_n:g} N (below that an "
+        "FSR is in its unreliable turn-on region). "
+        f"Overload check at {inp.overload_force_n:.1f} N (the highest load × "
+        f"{inp.overload_factor:g}); FSR current limit {inp.current_limit_a * 1e3:.2f} mA "
+        f"(1 mA per cm² of loaded area); {inp.adc_model}, {inp.supply_v:g} V supply.",
+        "",
+        f"**Recommended: {format_ohm(best.r_fixed_ohm)} and gain {_gain_text(best.gain)} "
+        f"(±{best.full_scale_v:g} V)**: at least {best.worst_counts_per_percent:.1f} ADC counts "
+        f"per 1 % change of force over every expected load; {best.v_overload:.2f} V and "
+        f"{best.current_a * 1e3:.2f} mA at the overload force.",
+        "",
+        "| Resistor, gain | Worst counts per 1 % | v at overload | FSR current | Verdict |",
+        "|---|---|---|---|---|",
+    ]
+    shown = [(best.r_fixed_ohm, best.gain), *compare]
+    for r_ohm, gain in dict.fromkeys(shown):
+        c = evaluate(inp, r_ohm, gain)
+        verdict = (
+            "clips"
+            if c.clips
+            else "over current"
+            if c.over_current
+            else f"{100 * c.worst_counts_per_percent / best.worst_counts_per_percent:.0f} % of best"
+        )
+        lines.append(
+            f"| {format_ohm(r_ohm)}, gain {_gain_text(gain)} | {c.worst_counts_per_percent:.1f} "
+            f"| {c.v_overload:.2f} V | {c.current_a * 1e3:.2f} mA | {verdict} |"
+        )
+    return "\n".join(lines) + "\n"

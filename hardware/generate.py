@@ -17,7 +17,7 @@ from pathlib import Path
 from hardware.assembly_drawings import multimeter, sensor_stack, strain_relief
 from hardware.bom import load_bom
 from hardware.checks import readings_markdown
-from hardware.divider import recommend, report
+from hardware.divider import recommend, report, summary_markdown
 from hardware.divider_plots import force_step_chart, resolution_chart, voltage_chart
 from hardware.placement import EU_SIZES
 from hardware.schematic import pin_tables, schematic, summary_table
@@ -74,13 +74,15 @@ def generated_files() -> dict[str, bytes]:
 
 def _blocks(wiring: Wiring) -> dict[str, Callable[[], str]]:
     r_fixed = _divider_r(wiring)
+    compare = [(r_fixed, 1), (r_fixed, 2), (10_000.0, 1), (1_000.0, 1)]
     return {
+        "divider-summary": lambda: summary_markdown(recommend(), compare),
         "multimeter": lambda: readings_markdown(r_fixed),
         "wiring-summary": lambda: f"**{wiring.power_rule}**\n\n" + summary_table(wiring),
     }
 
 
-SPLICED = ("hardware/ASSEMBLY.md", "docs/hardware.md")
+SPLICED = ("hardware/README.md", "hardware/ASSEMBLY.md", "docs/hardware.md")
 _BLOCK = re.compile(
     r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)"
     r"(<!-- END GENERATED: (?P=name) -->)",

@@ -48,6 +48,7 @@ def test_expected_outputs_exist(rendered: dict[str, bytes]) -> None:
         "hardware/generated/templates/insole-template-eu42.pdf",
         "hardware/ASSEMBLY.md",
         "docs/hardware.md",
+        "hardware/README.md",
     ):
         assert required in names
 
@@ -100,6 +101,9 @@ def test_markdown_tables_are_filled(rendered: dict[str, bytes]) -> None:
     assembly = rendered["hardware/ASSEMBLY.md"].decode()
     block = assembly.split("<!-- BEGIN GENERATED: multimeter -->")[1].split("<!-- END")[0]
     assert "| 1 kg (1 L water bottle, bag of sugar) | 9.8 N |" in block
+    readme = rendered["hardware/README.md"].decode()
+    assert "**Recommended: " in readme
+    assert "| 3.3 kΩ, gain 1 |" in readme
     docs = rendered["docs/hardware.md"].decode()
     assert "| ADS1115 breakout VDD | 3V3 | pin 1 |" in docs
     assert "never from 5 V" in docs
