@@ -38,10 +38,10 @@ def template_name(eu_size: int, side: str | None = None) -> str:
 
 
 def _divider_r(wiring: Wiring) -> float:
-    values = {wiring.divider_resistor(s).value_ohm for s in wiring.sensor_parts()}
-    if len(values) != 1 or None in values:
+    values = {wiring.divider_resistor(s).value_ohm or 0.0 for s in wiring.sensor_parts()}
+    if len(values) != 1:
         raise InsoleError(f"the three divider resistors must have one value, got {values}")
-    return float(next(iter(values)))  # type: ignore[arg-type]
+    return values.pop()
 
 
 def generated_files() -> dict[str, bytes]:

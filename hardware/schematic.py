@@ -200,8 +200,8 @@ def pin_tables(wiring: Wiring) -> str:
     channels = wiring.adc_channels()
     for sensor, part in wiring.sensor_parts().items():
         resistor = wiring.divider_resistor(sensor)
-        net = wiring.net_of(f"{part.ref}.2") or ""
-        plug = [split_node(n)[1] for n in wiring.nets.get(net, ()) if split_node(n)[0] == "P1"]
+        net = wiring.signal_net(sensor)
+        plug = [split_node(n)[1] for n in wiring.nets[net] if split_node(n)[0] == "P1"]
         out.append(
             f"| {sensor} | {part.ref} | A{channels[sensor]} | {resistor.ref} "
             f"{format_ohm(resistor.value_ohm or 0.0)} | {_cell_list(plug)} |"

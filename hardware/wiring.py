@@ -192,28 +192,40 @@ class Wiring:
             raise WiringError(f"need one FSR for each of {', '.join(SENSORS)}, got {sorted(parts)}")
         return {name: parts[name] for name in SENSORS}
 
+    def signal_net(self, sensor: str) -> str:
+        """The net joining ``sensor``'s FSR to an ADC input (its divider output)."""
+        part = self.sensor_parts()[sensor]
+        nets = [
+            net
+            for pin in part.pins
+            if (net := self.net_of(f"{part.ref}.{pin}")) is not None
+            and any(self._adc_input(n) is not None for n in self.nets[net])
+        ]
+        if len(nets) != 1:
+            raise WiringError(f"sensor {sensor} must reach exactly one ADC input, got nets {nets}")
+        return nets[0]
+
+    def _adc_input(self, node: str) -> int | None:
+        ref, pin = split_node(node)
+        return ADC_INPUTS.index(pin) if ref == ADC_REF and pin in ADC_INPUTS else None
+
     def adc_channels(self) -> dict[str, int]:
         """ADC input number (0..3) of each sensor, found through the sensor's net."""
         channels: dict[str, int] = {}
-        for name, part in self.sensor_parts().items():
+        for name in self.sensor_parts():
             inputs = [
-                split_node(n)[1]
-                for pin in part.pins
-                if (net := self.net_of(f"{part.ref}.{pin}")) is not None
-                for n in self.nets[net]
-                if split_node(n)[0] == ADC_REF and split_node(n)[1] in ADC_INPUTS
+                channel
+                for n in self.nets[self.signal_net(name)]
+                if (channel := self._adc_input(n)) is not None
             ]
             if len(inputs) != 1:
                 raise WiringError(f"sensor {name} must reach exactly one ADC input, got {inputs}")
-            channels[name] = ADC_INPUTS.index(inputs[0])
+            channels[name] = inputs[0]
         return channels
 
     def divider_resistor(self, sensor: str) -> Part:
         """The fixed divider resistor on ``sensor``'s ADC input net."""
-        part = self.sensor_parts()[sensor]
-        net = self.net_of(f"{part.ref}.2")
-        if net is None:
-            raise WiringError(f"sensor {sensor}: pin 2 is not connected")
+        net = self.signal_net(sensor)
         resistors = [
             self.parts[split_node(n)[0]]
             for n in self.nets[net]

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from firmware.cli import main
+from hardware.checks import expected_readings
 from hardware.divider import (
     DesignError,
     DesignInputs,
@@ -56,6 +57,20 @@ def test_force_resolution_at_10_n() -> None:
     assert newtons_per_lsb(10.0, CURVE, DIV_3K3, 2e-3) == pytest.approx(31.80e-3, rel=1e-3)
     # 0.01 * 10 N * 0.062886 V/N / 125 µV = 50.31 counts per 1 % of force.
     assert counts_per_percent(10.0, CURVE, DIV_3K3, 125e-6) == pytest.approx(50.31, rel=1e-3)
+
+
+def test_expected_meter_readings_for_one_litre_of_water() -> None:
+    # 1 kg -> 9.80665 N; r = 12000 * 9.80665^-0.85 = 1723.4 Ω; v = 3.3 * 3300 / 5023.4
+    # = 2.1679 V; 2.1679 V / 125 µV = 17343 counts; current 3.3 V / 5023.4 Ω = 0.657 mA.
+    row = next(r for r in expected_readings(3300) if r.label.startswith("1 kg"))
+    assert row.force_n == pytest.approx(9.80665)
+    assert row.r_fsr_ohm == pytest.approx(1723.4, rel=1e-4)
+    assert row.v_out == pytest.approx(2.1679, rel=1e-4)
+    assert row.counts == 17343
+    assert row.current_ma == pytest.approx(0.657, rel=1e-3)
+    unloaded = expected_readings(3300)[0]
+    assert unloaded.force_n == 0.0
+    assert unloaded.counts == 0
 
 
 def test_e12_candidates() -> None:

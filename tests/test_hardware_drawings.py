@@ -150,3 +150,20 @@ def test_svg_escapes_text() -> None:
     d.text(1, 5, "R < 5 & > 2")
     root = ET.fromstring(d.to_svg())
     assert root.find(f"{SVG_NS}text").text == "R < 5 & > 2"  # type: ignore[union-attr]
+
+
+def test_schematic_and_pin_table_show_every_part_and_net(rendered: dict[str, bytes]) -> None:
+    from hardware.wiring import load_wiring
+
+    wiring = load_wiring()
+    root = ET.fromstring(rendered["hardware/generated/schematic.svg"])
+    texts = [el.text or "" for el in root.iter(f"{SVG_NS}text")]
+    joined = "\n".join(texts)
+    for ref in wiring.parts:
+        assert any(t.startswith(f"{ref} ") or t == ref for t in texts), ref
+    for net in wiring.nets:
+        assert net in texts, net
+    assert "NEVER 5 V" in joined
+    table = rendered["hardware/generated/pin-table.md"].decode()
+    for pin in wiring.parts["J1"].pins:
+        assert f"\n| {pin} | " in table, pin
