@@ -102,22 +102,28 @@ def resolution_chart(rec: Recommendation) -> Drawing:
     return chart.draw()
 
 
-def force_step_chart(rec: Recommendation) -> Drawing:
-    """Force change per ADC count with the recommended resistor, ADS1115 vs ADS1015."""
+def force_step_chart(rec: Recommendation, wired_r_ohm: float | None = None) -> Drawing:
+    """Force change per ADC count: the recommendation on both ADCs, and the wired resistor."""
     inp = rec.inputs
     forces = log_space(*FORCE_RANGE_N, 120)
-    divider = Divider(inp.supply_v, rec.best.r_fixed_ohm)
     full_scale = ADS1X15_FULL_SCALE_V[rec.best.gain]
-    series = [
-        Series(
-            f"{model}, {format_ohm(rec.best.r_fixed_ohm)}",
-            [(f, newtons_per_lsb(f, inp.curve, divider, lsb_v(full_scale, model))) for f in forces],
-            PALETTE[i],
-            width_mm=0.7,
-            dash_mm=() if model == "ADS1115" else (2.0, 1.0),
+    configs = [(rec.best.r_fixed_ohm, "ADS1115"), (rec.best.r_fixed_ohm, "ADS1015")]
+    if wired_r_ohm is not None and wired_r_ohm != rec.best.r_fixed_ohm:
+        configs += [(wired_r_ohm, "ADS1115"), (wired_r_ohm, "ADS1015")]
+    series = []
+    for i, (r_ohm, model) in enumerate(configs):
+        divider = Divider(inp.supply_v, r_ohm)
+        lsb = lsb_v(full_scale, model)
+        wired = r_ohm == wired_r_ohm
+        series.append(
+            Series(
+                f"{model}, {format_ohm(r_ohm)}{' (wired)' if wired else ''}",
+                [(f, newtons_per_lsb(f, inp.curve, divider, lsb)) for f in forces],
+                PALETTE[i],
+                width_mm=0.7,
+                dash_mm=() if model == "ADS1115" else (2.0, 1.0),
+            )
         )
-        for i, model in enumerate(("ADS1115", "ADS1015"))
-    ]
     chart = Chart(
         title=f"Force step per ADC count (gain {rec.best.gain:g}, ±{full_scale:g} V)",
         x_label="force on the sensor [N] (log scale)",

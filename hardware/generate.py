@@ -60,7 +60,7 @@ def generated_files() -> dict[str, bytes]:
     text("bom.md", MD_NOTE + f"# {bom.title}\n\n" + bom.to_markdown())
     text("divider-voltage.svg", voltage_chart(rec).to_svg())
     text("divider-resolution.svg", resolution_chart(rec).to_svg())
-    text("divider-force-step.svg", force_step_chart(rec).to_svg())
+    text("divider-force-step.svg", force_step_chart(rec, r_fixed).to_svg())
     text("divider-report.txt", report(rec, compare=[(r_fixed, 1)]))
     text("assembly-sensor-stack.svg", sensor_stack().to_svg())
     text("assembly-strain-relief.svg", strain_relief().to_svg())
