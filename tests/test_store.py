@@ -54,7 +54,7 @@ def chunk_count(path: Path, session_id: int) -> int:
         conn.close()
 
 
-def test_creates_directory_and_uses_wal_and_full_sync(db_path: Path, log: SessionLog) -> None:
+def test_creates_directory_in_wal_mode_at_current_schema(db_path: Path, log: SessionLog) -> None:
     assert db_path.parent.is_dir()
     conn = sqlite3.connect(db_path)
     try:
