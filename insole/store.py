@@ -2,8 +2,9 @@
 
 One file (default ``sessions.sqlite3`` in the user's data directory, or in
 ``$INSOLE_DATA_DIR``) in WAL mode. The format is documented table by table in
-``docs/storage.md``; the schema and its migrations live in :mod:`insole.migrations`;
-frames are packed into chunks by :mod:`insole.frame_codec`.
+``docs/storage.md``; the schema and its migrations live in :mod:`insole.migrations`,
+frames are packed into chunks by :mod:`insole.frame_codec`, and the file itself (locks,
+connections, error conversion) is handled by :mod:`insole.sqlite_file`.
 
 Durability. Every write is its own transaction and ``synchronous=FULL`` is used: in
 WAL mode ``NORMAL`` survives a killed process but may lose the last commits on a
@@ -32,28 +33,39 @@ explicit :meth:`SessionLog.flush`, so logging resumes by itself when space retur
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import math
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 import platformdirs
 
 from insole import frame_codec
 from insole.errors import InsoleError, StorageError
-from insole.frame_codec import FloatArray, IntArray
+from insole.frame_codec import FloatArray, FrameRangeError, IntArray
 from insole.frames import Frame
-from insole.migrations import APPLICATION_ID, SCHEMA_VERSION, application_id, migrate
-from insole.migrations import schema_version as file_schema_version
+from insole.migrations import migrate
 from insole.records import HOLD_FIELDS, OUTCOMES, Hold
+from insole.sqlite_file import SchemaTooNewError, SqliteFile, StorageFullError, open_backup
+
+__all__ = [
+    "CalibrationNotFoundError",
+    "FrameRangeError",
+    "LogInputError",
+    "SchemaTooNewError",
+    "SessionLog",
+    "SessionNotFoundError",
+    "SessionSummary",
+    "StorageError",
+    "StorageFullError",
+]
 
 DATA_DIR_ENV = "INSOLE_DATA_DIR"
 """Environment variable naming the data directory (overrides the platform default)."""
@@ -77,16 +89,6 @@ _MAX_PENDING_TICKS = round(MAX_PENDING_S / frame_codec.TIME_STEP_S)
 _TRIM_AT_TICKS = _MAX_PENDING_TICKS + round(10.0 / frame_codec.TIME_STEP_S)
 _MAX_RETRY_TICKS = round(30.0 / frame_codec.TIME_STEP_S)
 _MAX_PENDING_HOLDS = 1000
-_IDLE_READERS = 4
-_BUSY_TIMEOUT_S = 10.0
-
-
-class StorageFullError(StorageError):
-    """The disk (or the configured size cap) is full; unwritten data is kept in memory."""
-
-
-class SchemaTooNewError(StorageError):
-    """The file was written by a newer version of this program; it was left unchanged."""
 
 
 class LogInputError(InsoleError, ValueError):
@@ -199,28 +201,21 @@ class SessionLog:
     ) -> None:
         self.path = Path(path)
         self.read_only = read_only
-        self._lock = threading.RLock()
-        self._pool_lock = threading.Lock()
-        self._idle_readers: list[sqlite3.Connection] = []
+        self._lock = threading.RLock()  # serialises every write and the buffers
         self._open: dict[int, _OpenSession] = {}
-        self._closed = False
-        self._lock_file: TextIO | None = None
-        self._conn: sqlite3.Connection | None = None
         self._write_error: StorageError | None = None
-        try:
-            self._open_file(max_size_bytes)
-            if not read_only:
-                try:
-                    self.mark_interrupted()
-                except StorageFullError as err:
-                    # Still usable for reading and for later writes once space returns;
-                    # the old sessions are marked at the next opening.
-                    self._write_error = err
-        except BaseException:
-            self._release()
-            raise
+        self._file = SqliteFile(self.path, read_only=read_only, max_size_bytes=max_size_bytes)
+        if not read_only:
+            try:
+                self.mark_interrupted()
+            except StorageFullError as err:
+                # Still usable for reading and for later writes once space returns;
+                # the old sessions are marked at the next opening.
+                self._write_error = err
+            except BaseException:
+                self._file.close()
+                raise
 
-    # ------------------------------------------------------------------ opening
     @staticmethod
     def default_path() -> Path:
         """``$INSOLE_DATA_DIR/sessions.sqlite3``, else the user's data dir for insole-monitor."""
@@ -230,187 +225,10 @@ class SessionLog:
         )
         return directory / DB_FILENAME
 
-    def _open_file(self, max_size_bytes: int | None) -> None:
-        if self.read_only:
-            if not self.path.exists():
-                raise StorageError(f"{self.path}: no session log there to read")
-        else:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as err:
-                raise StorageError(
-                    f"cannot create the data directory {self.path.parent}: {err}"
-                ) from err
-            self._take_writer_lock()
-        conn = self._connect()
-        self._conn = conn
-        with self._sql_errors("open"):
-            self._check_identity(conn)
-            if self.read_only:
-                conn.execute("PRAGMA query_only = ON")
-                return
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise StorageError(f"{self.path}: cannot switch to WAL mode (got {mode})")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA secure_delete = ON")
-            if max_size_bytes is not None:
-                self._set_max_size(conn, max_size_bytes)
-            migrate(conn)
-
-    def _take_writer_lock(self) -> None:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        try:
-            handle = open(lock_path, "a+", encoding="ascii")  # noqa: SIM115 (held until close)
-        except OSError as err:
-            raise StorageError(f"cannot create the lock file {lock_path}: {err}") from err
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            handle.close()
-            raise StorageError(
-                f"{self.path} is already open for writing by another program "
-                "(open it with read_only=True to read alongside)"
-            ) from err
-        self._lock_file = handle
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(
-                self.path,
-                timeout=_BUSY_TIMEOUT_S,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.Error as err:
-            raise StorageError(f"cannot open the session log {self.path}: {err}") from err
-        return conn
-
-    def _check_identity(self, conn: sqlite3.Connection) -> None:
-        version = file_schema_version(conn)
-        app_id = application_id(conn)
-        if version > SCHEMA_VERSION:
-            raise SchemaTooNewError(
-                f"{self.path} has schema version {version}, but this program knows only up "
-                f"to {SCHEMA_VERSION}; update the program (the file was left unchanged)"
-            )
-        if version == 0:
-            tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
-            if tables:
-                raise StorageError(
-                    f"{self.path} is an SQLite database of another program, not a session log"
-                )
-            if self.read_only:
-                raise StorageError(f"{self.path} is an empty file, not a session log")
-        elif app_id != APPLICATION_ID:
-            raise StorageError(
-                f"{self.path} is an SQLite database of another program, not a session log"
-            )
-        elif self.read_only and version < SCHEMA_VERSION:
-            raise StorageError(
-                f"{self.path} has the older schema version {version}; open it once for "
-                f"writing to upgrade it to {SCHEMA_VERSION}"
-            )
-
-    @staticmethod
-    def _set_max_size(conn: sqlite3.Connection, max_size_bytes: int) -> None:
-        page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])
-        pages = max(1, max_size_bytes // page_size)
-        conn.execute(f"PRAGMA max_page_count = {int(pages)}")
-
     def set_max_size(self, max_size_bytes: int | None) -> None:
         """Change the size cap (``None``: no cap beyond the disk itself)."""
         with self._lock:
-            conn = self._writer()
-            with self._sql_errors("set the size cap"):
-                if max_size_bytes is None:
-                    conn.execute("PRAGMA max_page_count = 4294967294")
-                else:
-                    self._set_max_size(conn, max_size_bytes)
-
-    # ------------------------------------------------------------------ plumbing
-    def _writer(self) -> sqlite3.Connection:
-        if self._closed or self._conn is None:
-            raise StorageError(f"{self.path}: the session log is closed")
-        if self.read_only:
-            raise StorageError(f"{self.path} was opened read-only")
-        return self._conn
-
-    @contextlib.contextmanager
-    def _sql_errors(self, action: str) -> Iterator[None]:
-        """Convert sqlite3 errors into the project's StorageError family."""
-        try:
-            yield
-        except sqlite3.Error as err:
-            raise self._convert(err, action) from err
-
-    def _convert(self, err: sqlite3.Error, action: str) -> StorageError:
-        code = getattr(err, "sqlite_errorcode", None)
-        if code == sqlite3.SQLITE_FULL:
-            return StorageFullError(
-                f"{self.path}: the disk is full, so the session log cannot {action}; "
-                "unwritten frames and holds are kept in memory and written when space returns"
-            )
-        if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
-            return StorageError(
-                f"{self.path} is damaged or not an SQLite database ({err}); "
-                "restore a backup or move the file away"
-            )
-        return StorageError(f"{self.path}: cannot {action}: {err}")
-
-    @contextlib.contextmanager
-    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
-        """A ``BEGIN IMMEDIATE`` transaction on the writer; rolled back on any error."""
-        conn = self._writer()
-        with self._sql_errors(action):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.Error:
-                # A failed COMMIT (e.g. disk full) may leave the transaction open.
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-
-    @contextlib.contextmanager
-    def _reader(self) -> Iterator[sqlite3.Connection]:
-        """Borrow a read connection inside one read transaction (a consistent snapshot)."""
-        if self._closed:
-            raise StorageError(f"{self.path}: the session log is closed")
-        with self._pool_lock:
-            conn = self._idle_readers.pop() if self._idle_readers else None
-        if conn is None:
-            conn = self._connect()
-            with self._sql_errors("open a reader"):
-                conn.execute("PRAGMA query_only = ON")
-        try:
-            with self._sql_errors("read"):
-                conn.execute("BEGIN")
-                try:
-                    yield conn
-                finally:
-                    if conn.in_transaction:
-                        conn.execute("COMMIT")
-        finally:
-            with self._pool_lock:
-                keep = not self._closed and len(self._idle_readers) < _IDLE_READERS
-                if keep:
-                    self._idle_readers.append(conn)
-            if not keep:
-                conn.close()
-
-    def _close_idle_readers(self) -> None:
-        with self._pool_lock:
-            readers, self._idle_readers = self._idle_readers, []
-        for conn in readers:
-            conn.close()
+            self._file.set_max_size(max_size_bytes)
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -420,27 +238,17 @@ class SessionLog:
         error is raised afterwards, so the loss is never silent.
         """
         with self._lock:
-            if self._closed:
+            if self._file.closed:
                 return
             failure: StorageError | None = None
-            if not self.read_only and self._conn is not None:
+            if not self.read_only:
                 try:
                     self._flush_locked()
                 except StorageError as err:
                     failure = err
-            self._release()
+            self._file.close()
         if failure is not None:
             raise failure
-
-    def _release(self) -> None:
-        self._closed = True
-        self._close_idle_readers()
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        if self._lock_file is not None:
-            self._lock_file.close()  # releases the flock
-            self._lock_file = None
 
     def __enter__(self) -> SessionLog:
         return self
@@ -451,7 +259,7 @@ class SessionLog:
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` has been called."""
-        return self._closed
+        return self._file.closed
 
     # ------------------------------------------------------------------ sessions
     def start_session(
@@ -470,7 +278,7 @@ class SessionLog:
         for name, value in (("exercise", exercise), ("foot", foot), ("source", source)):
             if not isinstance(value, str) or not value:
                 raise LogInputError(f"{name} must be a non-empty string, got {value!r}")
-        with self._lock, self._transaction("start a session") as conn:
+        with self._lock, self._file.transaction("start a session") as conn:
             if (
                 calibration_id is not None
                 and not conn.execute(
@@ -496,7 +304,7 @@ class SessionLog:
             state = self._open_state(session_id)
             self._flush_locked()
             self._compact(session_id, state)
-            with self._transaction("end a session") as conn:
+            with self._file.transaction("end a session") as conn:
                 conn.execute(
                     "UPDATE sessions SET ended_at = ?, status = ? WHERE id = ?",
                     (ended, status, session_id),
@@ -508,7 +316,7 @@ class SessionLog:
         if not isinstance(key, str) or not key:
             raise LogInputError(f"meta key must be a non-empty string, got {key!r}")
         _to_json(value, f"meta value for {key!r}")
-        with self._lock, self._transaction("update session meta") as conn:
+        with self._lock, self._file.transaction("update session meta") as conn:
             row = conn.execute("SELECT meta FROM sessions WHERE id = ?", (session_id,)).fetchone()
             if row is None:
                 raise SessionNotFoundError(f"no session with id {session_id}")
@@ -525,7 +333,7 @@ class SessionLog:
         left alone. ``ended_at`` is estimated as ``started_at`` plus the time span of the
         session's logged frames and holds (left empty when nothing was logged).
         """
-        with self._lock, self._transaction("mark interrupted sessions") as conn:
+        with self._lock, self._file.transaction("mark interrupted sessions") as conn:
             rows = conn.execute(
                 "SELECT id, started_at FROM sessions WHERE status = 'open'"
             ).fetchall()
@@ -549,7 +357,7 @@ class SessionLog:
     def delete_session(self, session_id: int) -> None:
         """Delete a session with its holds and frames (deleted pages are zeroed)."""
         with self._lock:
-            with self._transaction("delete a session") as conn:
+            with self._file.transaction("delete a session") as conn:
                 cursor = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
                 if cursor.rowcount == 0:
                     raise SessionNotFoundError(f"no session with id {session_id}")
@@ -557,7 +365,7 @@ class SessionLog:
 
     def list_sessions(self) -> list[SessionSummary]:
         """Every session, newest first, with hold counts and mean score."""
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             rows = conn.execute(
                 _SUMMARY_SQL + " GROUP BY s.id ORDER BY s.started_at DESC, s.id DESC"
             ).fetchall()
@@ -567,7 +375,7 @@ class SessionLog:
         """Sessions oldest first (optionally of one exercise): the rows of the trend view."""
         where = "" if exercise is None else " WHERE s.exercise = ?"
         params: tuple[Any, ...] = () if exercise is None else (exercise,)
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             rows = conn.execute(
                 _SUMMARY_SQL + where + " GROUP BY s.id ORDER BY s.started_at, s.id", params
             ).fetchall()
@@ -575,7 +383,7 @@ class SessionLog:
 
     def get_session(self, session_id: int) -> SessionSummary:
         """One session's summary; :class:`SessionNotFoundError` if there is none."""
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             row = conn.execute(
                 _SUMMARY_SQL + " WHERE s.id = ? GROUP BY s.id", (session_id,)
             ).fetchone()
@@ -633,7 +441,7 @@ class SessionLog:
 
     def holds(self, session_id: int) -> list[Hold]:
         """The session's holds in time order."""
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             _require_session(conn, session_id)
             rows = conn.execute(
                 f"SELECT {_HOLD_COLUMNS} FROM holds WHERE session_id = ? ORDER BY start_s, id",
@@ -671,7 +479,7 @@ class SessionLog:
         if end_s is not None:
             sql += " AND t0_s <= ?"
             params.append(end_s)
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             _require_session(conn, session_id)
             blobs = [row[0] for row in conn.execute(sql + " ORDER BY seq", params)]
         try:
@@ -718,11 +526,11 @@ class SessionLog:
             return sum(s.dropped_frames for s in self._open.values())
 
     def _open_state(self, session_id: int) -> _OpenSession:
-        self._writer()
+        self._file.writer()
         state = self._open.get(session_id)
         if state is not None:
             return state
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             row = conn.execute("SELECT status FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             raise SessionNotFoundError(f"no session with id {session_id}")
@@ -745,7 +553,7 @@ class SessionLog:
         hold_ids: list[tuple[Hold, int]] = []
         written: list[tuple[int, _OpenSession, IntArray, int]] = []
         try:
-            with self._transaction("write frames and holds") as conn:
+            with self._file.transaction("write frames and holds") as conn:
                 for session_id, state, steps in work:
                     count = _insert_chunks(conn, session_id, state.next_seq, steps)
                     written.append((session_id, state, steps, count))
@@ -797,7 +605,7 @@ class SessionLog:
         steps = _concat(parts)
         if first_seq is None or chunks <= -(-steps.shape[0] // MAX_CHUNK_FRAMES):
             return  # already as few chunks as possible
-        with contextlib.suppress(StorageError), self._transaction("compact frames") as conn:
+        with contextlib.suppress(StorageError), self._file.transaction("compact frames") as conn:
             conn.execute(
                 "DELETE FROM frame_chunks WHERE session_id = ? AND seq >= ? AND seq < ?",
                 (session_id, first_seq, first_seq + chunks),
@@ -812,7 +620,7 @@ class SessionLog:
         created = _utc_text(created_at, "created_at")
         if not isinstance(label, str):
             raise LogInputError(f"label must be a string, got {label!r}")
-        with self._lock, self._transaction("save a calibration") as conn:
+        with self._lock, self._file.transaction("save a calibration") as conn:
             cursor = conn.execute(
                 "INSERT INTO calibrations (created_at, label, data) VALUES (?, ?, ?)",
                 (created, label, data_json),
@@ -821,7 +629,7 @@ class SessionLog:
 
     def calibration(self, calibration_id: int) -> dict[str, Any]:
         """A stored calibration's data; :class:`CalibrationNotFoundError` if there is none."""
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             row = conn.execute(
                 "SELECT data FROM calibrations WHERE id = ?", (calibration_id,)
             ).fetchone()
@@ -832,7 +640,7 @@ class SessionLog:
 
     def latest_calibration(self) -> tuple[int, dict[str, Any]] | None:
         """The most recently saved calibration as ``(id, data)``, or ``None``."""
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             row = conn.execute(
                 "SELECT id, data FROM calibrations ORDER BY id DESC LIMIT 1"
             ).fetchone()
@@ -840,7 +648,7 @@ class SessionLog:
 
     def load_settings(self) -> dict[str, Any] | None:
         """The saved settings dictionary, or ``None`` if none was saved."""
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             row = conn.execute("SELECT data FROM settings WHERE id = 1").fetchone()
         if row is None:
             return None
@@ -850,7 +658,7 @@ class SessionLog:
     def save_settings(self, data: dict[str, Any]) -> None:
         """Replace the saved settings (a JSON object, e.g. ``Settings.to_dict()``)."""
         data_json = _to_json(data, "settings")
-        with self._lock, self._transaction("save settings") as conn:
+        with self._lock, self._file.transaction("save settings") as conn:
             conn.execute("INSERT OR REPLACE INTO settings (id, data) VALUES (1, ?)", (data_json,))
 
     # ------------------------------------------------------------------ whole-file operations
@@ -868,7 +676,7 @@ class SessionLog:
             self.flush()
         partial = dest.with_name(dest.name + ".partial")
         try:
-            with self._reader() as conn:
+            with self._file.reader() as conn:
                 target = sqlite3.connect(partial)
                 try:
                     conn.backup(target)
@@ -888,15 +696,15 @@ class SessionLog:
         """
         src = Path(src_path)
         with self._lock:
-            self._writer()
+            self._file.writer()
             if self._open:
                 raise LogInputError("stop the running session before restoring a backup")
-            source = _open_backup(src)
+            source = open_backup(src)
             try:
-                self._close_idle_readers()
-                with self._sql_errors("restore a backup"):
-                    source.backup(self._writer())
-                    migrate(self._writer())
+                self._file.close_idle_readers()
+                with self._file.sql_errors("restore a backup"):
+                    source.backup(self._file.writer())
+                    migrate(self._file.writer())
             finally:
                 source.close()
             self.mark_interrupted()
@@ -911,16 +719,16 @@ class SessionLog:
         while a session is running.
         """
         with self._lock:
-            self._writer()
+            self._file.writer()
             if self._open:
                 raise LogInputError("stop the running session before deleting all data")
-            self._close_idle_readers()
-            with self._transaction("delete all data") as conn:
+            self._file.close_idle_readers()
+            with self._file.transaction("delete all data") as conn:
                 for table in ("frame_chunks", "holds", "sessions", "calibrations", "settings"):
                     conn.execute(f"DELETE FROM {table}")  # fixed table names
                 conn.execute("DELETE FROM sqlite_sequence")
-            with self._sql_errors("compact the file after deleting"):
-                conn = self._writer()
+            with self._file.sql_errors("compact the file after deleting"):
+                conn = self._file.writer()
                 conn.execute("VACUUM")
                 busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             if busy:
@@ -931,7 +739,7 @@ class SessionLog:
 
     def integrity_check(self) -> list[str]:
         """SQLite's ``PRAGMA integrity_check`` result (``["ok"]`` for a sound file)."""
-        with self._reader() as conn:
+        with self._file.reader() as conn:
             return [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
 
 
@@ -1062,32 +870,3 @@ def _trim_pending(state: _OpenSession) -> None:
     keep = steps[:, 0] >= steps[-1, 0] - _MAX_PENDING_TICKS
     state.dropped_frames += int(steps.shape[0] - keep.sum())
     state.pending = [steps[keep]]
-
-
-def _open_backup(src: Path) -> sqlite3.Connection:
-    """Open a backup file read-only and check it is a sound session log."""
-    if not src.is_file():
-        raise StorageError(f"{src}: no such backup file")
-    try:
-        conn = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as err:
-        raise StorageError(f"cannot open the backup {src}: {err}") from err
-    try:
-        version = file_schema_version(conn)
-        if application_id(conn) != APPLICATION_ID or version == 0:
-            raise StorageError(f"{src} is not a session log backup")
-        if version > SCHEMA_VERSION:
-            raise SchemaTooNewError(
-                f"{src} has schema version {version}; this program knows only up to "
-                f"{SCHEMA_VERSION}"
-            )
-        result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-        if result != ["ok"]:
-            raise StorageError(f"{src} fails the integrity check: {'; '.join(result[:3])}")
-    except sqlite3.Error as err:
-        conn.close()
-        raise StorageError(f"{src} is damaged or not an SQLite database: {err}") from err
-    except BaseException:
-        conn.close()
-        raise
-    return conn
