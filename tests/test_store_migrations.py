@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from insole import frame_codec, migrations
+from insole.errors import StorageError
 from insole.store import SessionLog
 from tests.test_store_support import START, make_hold, realistic_frames
 
@@ -105,3 +106,18 @@ def test_migrate_rejects_unknown_target(tmp_path: Path) -> None:
             migrations.migrate(conn, target=migrations.SCHEMA_VERSION + 1)
     finally:
         conn.close()
+
+
+def test_read_only_open_does_not_upgrade(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    make_v1_file(path)
+    with pytest.raises(StorageError, match="older schema version 1"):
+        SessionLog(path, read_only=True)
+    conn = sqlite3.connect(path)
+    try:
+        assert migrations.schema_version(conn) == 1
+    finally:
+        conn.close()
+    with pytest.raises(StorageError, match="no session log there"):
+        SessionLog(tmp_path / "missing.sqlite3", read_only=True)
+    assert not (tmp_path / "missing.sqlite3").exists()
