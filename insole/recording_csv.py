@@ -198,7 +198,8 @@ def _validate_values(table: NDArray[np.float64], first_line: int, previous_t_s: 
     bad_force = np.zeros_like(bad_value)
     bad_force[:, 1:] = table[:, 1:] < 0.0
     t = table[:, 0]
-    steps = np.diff(t, prepend=previous_t_s)
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN, and NaN counts as a bad step
+        steps = np.diff(t, prepend=previous_t_s)
     bad_time = ~(steps > 0.0)  # also true for NaN
     bad_time &= ~bad_value[:, 0]  # report a non-finite time as such, not as a step
     bad_rows = bad_value.any(axis=1) | bad_force.any(axis=1) | bad_time
@@ -223,8 +224,7 @@ def _validate_values(table: NDArray[np.float64], first_line: int, previous_t_s: 
     verb = "repeats" if now == before else "goes back from"
     raise RecordingFormatError(
         line,
-        f"time_s {verb} the previous row ({now!r} after {before!r}); "
-        "time must strictly increase",
+        f"time_s {verb} the previous row ({now!r} after {before!r}); time must strictly increase",
     )
 
 
@@ -305,11 +305,17 @@ def read_recording(
 # writing
 
 
-def _format(value: float, decimals: int | None) -> str:
+def _formatter(decimals: int | None) -> Callable[[object], str]:
+    """Text for one value: shortest exact form, or fixed decimals (never "-0.00")."""
     if decimals is None:
-        return repr(float(value))  # shortest text that reads back to the same float
-    text = f"{value:.{decimals}f}"
-    return "0" + text[2:] if text.startswith("-0") and float(text) == 0.0 else text
+        return lambda value: repr(float(value))  # type: ignore[arg-type]
+    negative_zero = "-0." + "0" * decimals if decimals else "-0"
+
+    def fixed(value: object) -> str:
+        text = f"{float(value):.{decimals}f}"  # type: ignore[arg-type]
+        return text[1:] if text == negative_zero else text
+
+    return fixed
 
 
 def _check_extra(extra_columns: Mapping[str, Sequence[object]], rows: int) -> list[str]:
@@ -338,16 +344,14 @@ def _check_extra(extra_columns: Mapping[str, Sequence[object]], rows: int) -> li
 
 def _rows_text(
     frames: Sequence[Frame], decimals: int | None, extra_columns: Mapping[str, Sequence[object]]
-) -> Iterator[str]:
-    extras = list(extra_columns.values())
-    for i, frame in enumerate(frames):
-        row = ",".join(_format(v, decimals) for v in frame)
-        if extras:
-            row += "," + ",".join(
-                _format(v, decimals) if isinstance(v, float) else str(v)
-                for v in (column[i] for column in extras)
-            )
-        yield row + "\n"
+) -> list[str]:
+    """One text line (without line end) per frame."""
+    fmt = _formatter(decimals)
+    lines = [",".join(map(fmt, frame)) for frame in frames]
+    for values in extra_columns.values():
+        texts = [fmt(v) if isinstance(v, float) else str(v) for v in values]
+        lines = [f"{line},{text}" for line, text in zip(lines, texts, strict=True)]
+    return lines
 
 
 def write_recording(
@@ -372,24 +376,22 @@ def write_recording(
         raise ValueError(f"decimals must be from 0 to 12 or None, got {decimals}")
     if not rows:
         raise RecordingFormatError(2, "no frames to write; a recording needs at least one")
-    table = np.array(
-        [[float(_format(v, decimals)) for v in frame] for frame in rows]
-        if decimals is not None
-        else rows,
-        dtype=np.float64,
-    ).reshape(-1, 4)
-    _validate_values(table, 2, -_INF)
-    header = ",".join((*REQUIRED_COLUMNS, *names)) + "\n"
+    lines = _rows_text(rows, decimals, extra)
+    # Check the very text about to be written with the reader's own rules.
+    _parse_block(lines, 2, len(REQUIRED_COLUMNS) + len(names), [0, 1, 2, 3], -_INF)
+    text = ",".join((*REQUIRED_COLUMNS, *names)) + "\n" + "\n".join(lines) + "\n"
     if not isinstance(target, str | os.PathLike):
-        target.write(header)
-        target.writelines(_rows_text(rows, decimals, extra))
+        target.write(text)
         return len(rows)
     path = Path(target)
+    # mkstemp creates the file private (0600); give it the mode a plain open() would
+    # have had, or keep the mode of the file being replaced.
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with open(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(header)
-            fh.writelines(_rows_text(rows, decimals, extra))
+            fh.write(text)
+        os.chmod(tmp_name, mode)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -54,7 +54,7 @@ WOBBLE_MARGIN_S = 0.3
 MAX_LOAD_N = 2000.0
 """Largest total load a segment may ask for."""
 DRIFT_GAIN_RANGE_PCT_H = (-100.0, 1000.0)
-DRIFT_OFFSET_RANGE_N_H = (-100.0, 100.0)
+DRIFT_OFFSET_RANGE_N_H = (-1000.0, 1000.0)
 
 
 class ScriptError(InsoleError, ValueError):

@@ -20,13 +20,15 @@ derived by ``tools/analyse_recordings.py``):
    the fitted corners of the second-order model lie at 0.5-1.0 Hz, with 50 % of the
    power below 0.10-0.45 Hz. Seated, the foot does not balance the body, so the values
    sit in the lower half of the standing range; they give share SDs of about 0.02 in a
-   hold, as in quiet standing on the insole (Moticon: 0.01-0.07). A CoP shift is turned into share changes exactly: the
-   shares are the barycentric coordinates of the CoP in the sensor triangle.
+   hold, as in quiet standing on the insole (Moticon: 0.01-0.07). A CoP shift is
+   turned into share changes exactly: the shares are the barycentric coordinates of
+   the CoP in the sensor triangle.
 3. Total-load fluctuation: 3 % RMS with the same spectral shape (PDS per foot, eyes
    open: 2.7-3.2 % within 10 s windows, half the power below 0.2 Hz).
-4. Sensor noise: 1.0 N RMS white noise on each loaded sensor, fading out below 5 N so
-   an unloaded sensor reads exactly 0 (Moticon insole, quiet standing: 0.8-2.4 N per
-   sensor region; an unloaded sensor reads 0).
+4. Sensor noise: 0.3 N RMS white noise on each loaded sensor, fading out below 5 N so
+   an unloaded sensor reads exactly 0 (as unloaded Moticon sensors do). The data bound
+   it: 0.002-0.006 N on force plates, 0.8-2.4 N per Moticon sensor region (mostly that
+   insole's 0.25 N/cm² step); the emulated ADC adds its own quantisation on top.
 5. Drift (optional, from the script): reading x (1 + gain x hours) + offset x hours.
 
 Targets: a hold puts about 100 N on the three points with shares heel 0.45,
@@ -94,8 +96,11 @@ LOAD_RMS_FRACTION = 0.03
 """Total-load fluctuation (PDS per foot, eyes open: 2.7-3.2 % within 10 s windows)."""
 LOAD_CORNER_HZ = 0.5
 """Corner of the load-fluctuation spectrum (PDS per foot: f50 0.2 Hz, f95 0.8 Hz)."""
-SENSOR_NOISE_N = 1.0
-"""White noise per loaded sensor (Moticon insole quiet standing: 0.8-2.4 N per region)."""
+SENSOR_NOISE_N = 0.3
+"""White noise per loaded sensor. Bounds from the data: force plates 0.002-0.006 N, the
+Moticon insole 0.8-2.4 N per sensor region, which is mostly its 0.25 N/cm² step (0.8 N
+RMS over 11 cm²); an FSR on a 16-bit ADC resolves much finer, and the emulated ADC adds
+its own quantisation, so the simulator adds 0.3 N."""
 NOISE_FULL_AT_N = 5.0
 """Sensor noise fades in between 0 N and this load: an unloaded FSR reads exactly 0."""
 

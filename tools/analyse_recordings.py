@@ -57,7 +57,8 @@ def welch_psd(x: Array, fs_hz: float, segment_s: float = 20.0) -> tuple[Array, A
         spec = np.abs(np.fft.rfft(seg * window)) ** 2 * scale
         spec[1:-1] *= 2.0  # one-sided
         spectra.append(spec)
-    return np.fft.rfftfreq(n, 1.0 / fs_hz), np.mean(spectra, axis=0)
+    freq = np.asarray(np.fft.rfftfreq(n, 1.0 / fs_hz), dtype=np.float64)
+    return freq, np.asarray(np.mean(spectra, axis=0), dtype=np.float64)
 
 
 def fit_lowpass(freq_hz: Array, psd: Array) -> dict[str, float]:
