@@ -31,10 +31,11 @@ derived by ``tools/analyse_recordings.py``):
    insole's 0.25 N/cm² step); the emulated ADC adds its own quantisation on top.
 5. Drift (optional, from the script): reading x (1 + gain x hours) + offset x hours.
 
-Targets: a hold puts about 100 N on the three points with shares heel 0.45,
+Targets: a hold puts about 80 N on the three points with shares heel 0.45,
 little_toe 0.20, big_toe 0.35 (each hold varied by up to ±15 % load and ±0.02 share); a
-relaxed seated rest about 30 N with shares 0.48, 0.00, 0.52 (Moticon, sitting: 22-37 N on
-the three points, little-toe ball unloaded). The reasoning is in ``docs/simulator.md``.
+relaxed seated rest about 14 N with shares 0.32, 0.00, 0.68 (Moticon S04, settled
+sitting: 10-17 N on the three sensor regions, little-toe ball unloaded). The reasoning is
+in ``docs/simulator.md``.
 
 Command line (writes a recording CSV)::
 
@@ -106,16 +107,17 @@ NOISE_FULL_AT_N = 5.0
 
 HOLD_SHARES: tuple[float, float, float] = (0.45, 0.20, 0.35)
 """Shares of a correct seated arch hold (heel, little_toe, big_toe); see docs/simulator.md."""
-HOLD_LOAD_N = 100.0
-"""Total on the three points in a hold (between sitting, 22-37 N, and standing, 72-145 N)."""
+HOLD_LOAD_N = 80.0
+"""Total on the three points in a hold: a firm seated press, about what one-foot quiet
+standing puts on them (Moticon S04: 75-146 N; sitting relaxed: 10-17 N)."""
 HOLD_LOAD_SPREAD = 0.15
 """Each default hold's load is drawn within ±15 % of ``HOLD_LOAD_N``."""
 HOLD_SHARE_JITTER = 0.02
 """Each default hold's shares are moved by up to ±0.02 (then renormalised)."""
-REST_SHARES: tuple[float, float, float] = (0.48, 0.0, 0.52)
-"""Relaxed seated foot (Moticon S04 sitting: heel 0.34-0.62, little toe 0.00)."""
-REST_LOAD_N = 30.0
-"""Relaxed seated foot, total on the three points (Moticon S04 sitting: 22-37 N)."""
+REST_SHARES: tuple[float, float, float] = (0.32, 0.0, 0.68)
+"""Relaxed seated foot (Moticon S04 settled sitting: heel 0.15-0.49, little toe 0.00)."""
+REST_LOAD_N = 14.0
+"""Relaxed seated foot, total on the three points (Moticon S04 settled sitting: 10-17 N)."""
 LIFT_SHARE = 0.02
 """Share left on a lifted point (skin contact, no real load)."""
 LIFT_LOAD_FACTOR = 0.9

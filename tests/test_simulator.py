@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from insole.analysis import analyze_frames
 from insole.errors import InsoleError
 from insole.frames import SENSORS
 from insole.recording_csv import read_recording
@@ -121,8 +122,8 @@ def test_holds_load_all_three_points_plausibly(seed: int) -> None:
     for span in holds:
         forces = _inside(table, span, 0.3)
         shares = _shares(forces)
-        assert forces.sum(axis=1).min() > 60.0
-        assert forces.sum(axis=1).max() < 160.0
+        assert forces.sum(axis=1).min() > 50.0
+        assert forces.sum(axis=1).max() < 120.0
         assert shares.min() > 0.05  # raw frames, sensor noise included
         mean = shares.mean(axis=0)
         assert mean == pytest.approx((0.45, 0.20, 0.35), abs=0.05)
@@ -134,7 +135,7 @@ def test_rest_is_a_relaxed_seated_foot_and_lifted_rest_is_empty() -> None:
     table = _table(foot)
     rest, _, lifted, _ = foot.timeline
     relaxed = _inside(table, rest, 0.3)
-    assert 15.0 < relaxed.sum(axis=1).mean() < 45.0
+    assert 8.0 < relaxed.sum(axis=1).mean() < 20.0
     assert _shares(relaxed)[:, 1].max() < 0.05  # little-toe ball free
     assert np.all(_inside(table, lifted, 0.3) == 0.0)
 
@@ -176,6 +177,7 @@ def test_standalone_wobble_between_holds() -> None:
 
 def test_load_ramps_take_a_few_tenths_of_a_second() -> None:
     foot = SimulatedFoot(Script(segments=(Rest(3.0, load_n=30.0), Hold(5.0, load_n=100.0))), 5)
+    # rest 30 N -> hold 100 N: find the 10 % and 90 % points of the 70 N rise
     table = _table(foot, 1000.0)
     total = table[:, 1:].sum(axis=1)
     t = table[:, 0]
@@ -210,6 +212,38 @@ def test_default_session_has_ten_holds_with_two_short_ones() -> None:
     assert all(9.0 <= h.duration_s <= 10.0 for h in holds if h.duration_s > 8)
     assert sum(len(h.wobbles) for h in holds) == 2
     assert 120.0 < script.duration_s < 200.0
+
+
+# -- the real hold counter sees what the script says ---------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_hold_counter_counts_the_default_session_as_scripted(seed: int) -> None:
+    analysis = analyze_frames(list(SimulatedFoot(default_session(), seed).frames(RATE_HZ)))
+    assert (analysis.correct, analysis.short) == (8, 2)
+    assert sum(h.wobbles for h in analysis.holds) == 2
+    scripted = [s.duration_s for s in default_session().segments if isinstance(s, Hold)]
+    measured = [h.duration_s for h in analysis.holds]
+    assert measured == pytest.approx(scripted, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    ("name", "outcomes"),
+    [
+        ("hold_9s.csv", ["correct"]),
+        ("hold_5s.csv", ["short"]),
+        ("big_toe_lift.csv", ["short", "correct"]),
+        (
+            "arch_hold_session.csv",
+            ["correct"] * 3 + ["short"] + ["correct"] * 2 + ["short"] + ["correct"] * 3,
+        ),
+    ],
+)
+def test_example_recordings_give_the_holds_their_names_promise(
+    name: str, outcomes: list[str]
+) -> None:
+    analysis = analyze_frames(read_recording(EXAMPLES_DIR / name))
+    assert [h.outcome for h in analysis.holds] == outcomes
 
 
 # -- realism against a real foot ---------------------------------------------------------------

@@ -40,6 +40,7 @@ Array = NDArray[np.float64]
 
 HEEL, LITTLE_TOE, BIG_TOE = 2, 13, 9  # Moticon sensor numbers (1-based) of our three points
 TRIM_S = 1.0  # seconds cut from each end of a labelled window (transitions)
+STEADY_S = 1.5  # length of the steadiest sub-window reported per labelled action
 SWAY_BAND_HZ = (0.1, 10.0)  # band fitted: slower drifts do not matter within an 8-10 s hold
 WINDOW_S = 10.0  # sway RMS is also taken within windows as long as one hold
 
@@ -172,6 +173,15 @@ def _moticon(root: Path, subject: str) -> tuple[list[str], Array, list[dict[str,
     return header, data, labels
 
 
+def _steadiest(total_n: Array, n: int) -> slice:
+    """The ``n``-sample window with the least total-force variation (settled posture)."""
+    if len(total_n) <= n:
+        return slice(0, len(total_n))
+    windows = np.lib.stride_tricks.sliding_window_view(total_n, n)
+    start = int(np.argmin(windows.std(axis=1)))
+    return slice(start, start + n)
+
+
 def analyse_moticon(root: Path, subject: str = "S04") -> dict[str, Any]:
     """Three-sensor shares, total force and sensor noise per labelled action and foot."""
     header, d, labels = _moticon(root, subject)
@@ -199,7 +209,12 @@ def analyse_moticon(root: Path, subject: str = "S04") -> dict[str, Any]:
             key = f"{side}/{row['Name'].strip()}"
             if key in out:  # actions repeated later in the sequence get a suffix
                 key += " (2)"
+            steady = _steadiest(d[sel, total_col], int(STEADY_S * 100))
+            mean_steady = p[steady].mean(axis=0)
             out[key] = {
+                "steady_total_force_n": float(d[sel, total_col][steady].mean()),
+                "steady_three_point_force_n": float(mean_steady.sum() * area_cm2),
+                "steady_shares": [float(v) for v in mean_steady / max(mean_steady.sum(), 1e-9)],
                 "seconds": float(sel.sum() / 100.0),
                 "total_force_n": float(d[sel, total_col].mean()),
                 "pressure_n_cm2": [float(v) for v in p.mean(axis=0)],
@@ -250,9 +265,10 @@ def _print_tables(res: dict[str, Any]) -> None:
         )
     print()
     print(
-        "| foot/action | s | insole total N | three-point N | shares mean | shares SD | noise N |"
+        "| foot/action | s | insole total N | three-point N | shares mean | shares SD | noise N "
+        f"| steadiest {STEADY_S:g} s: total N, three-point N, shares |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, r in moticon.items():
         if not isinstance(r, dict) or r["share_mean"] is None:
             continue
@@ -261,7 +277,10 @@ def _print_tables(res: dict[str, Any]) -> None:
         noise = ", ".join(f"{v:.1f}" for v in r["noise_n"])
         print(
             f"| {name} | {r['seconds']:.1f} | {r['total_force_n']:.0f} | "
-            f"{r['three_point_force_n']:.0f} | {mean} | {sd} | {noise} |"
+            f"{r['three_point_force_n']:.0f} | {mean} | {sd} | {noise} | "
+            f"{r['steady_total_force_n']:.0f}, {r['steady_three_point_force_n']:.0f}, "
+            + ", ".join(f"{v:.2f}" for v in r["steady_shares"])
+            + " |"
         )
 
 
