@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from insole.analysis import analyze_frames
@@ -337,6 +337,16 @@ segment_strategy = st.one_of(
 def test_text_form_round_trips(segments: list[object], drifts: list[Drift]) -> None:
     script = Script(tuple(segments), tuple(d for d in drifts if d.gain_pct_per_h))  # type: ignore[arg-type]
     assert Script.parse(script.to_text()) == script
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(segment_strategy, min_size=1, max_size=5), st.integers(0, 2**32 - 1))
+def test_any_script_gives_finite_non_negative_forces(segments: list[object], seed: int) -> None:
+    foot = SimulatedFoot(Script(tuple(segments)), seed)  # type: ignore[arg-type]
+    assert np.all(np.isfinite(foot.grid_n))
+    assert np.all(foot.grid_n >= 0.0)
+    assert sum(s.duration_s for s in foot.timeline) == pytest.approx(foot.duration_s)
+    assert len(list(foot.frames(20.0))) == int(foot.duration_s * 20.0 + 1e-9) + 1
 
 
 @pytest.mark.parametrize(
