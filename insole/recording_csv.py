@@ -50,6 +50,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -178,15 +179,15 @@ def _parse_block(
     ``first_line`` is the file line number of ``lines[0]``; ``previous_t_s`` the time of
     the row before the block (-inf at the start) so chunks are checked across borders.
     """
-    fields = ",".join(lines).split(",")
-    if len(fields) != n_fields * len(lines):
+    # Every line must have exactly n_fields - 1 commas; checking the total alone would let
+    # a long line and a short line cancel out and shift values between columns.
+    if set(map(str.count, lines, repeat(","))) != {n_fields - 1}:
         raise _locate_parse_error(lines, first_line, n_fields, positions)
+    fields = ",".join(lines).split(",")
     try:
         columns = [list(map(float, fields[pos::n_fields])) for pos in positions]
     except ValueError:
         raise _locate_parse_error(lines, first_line, n_fields, positions) from None
-    if any(len(c) != len(lines) for c in columns):  # a blank line hides among commas
-        raise _locate_parse_error(lines, first_line, n_fields, positions)
     table = np.array(columns, dtype=np.float64).T
     _validate_values(table, first_line, previous_t_s)
     return columns, table

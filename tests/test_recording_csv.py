@@ -136,6 +136,7 @@ BAD_FILES = [
     pytest.param(HEADER + "\n0,1,2,3\n0.1,1,,3\n", 3, "not a number", id="empty-field"),
     pytest.param(HEADER + "\n0,1,2\n", 2, "3 fields", id="too-few-fields"),
     pytest.param(HEADER + "\n0,1,2,3\n1,1,2,3,4\n", 3, "5 fields", id="too-many-fields"),
+    pytest.param(HEADER + "\n0,1,2,3,4\n1,2,3\n", 2, "5 fields", id="long-and-short-line"),
     pytest.param(HEADER + "\n0,1,2,3\n1,nan,2,3\n", 3, "finite", id="nan"),
     pytest.param(HEADER + "\n0,1,2,3\n1,1,inf,3\n", 3, "finite", id="inf"),
     pytest.param(HEADER + "\ninf,1,2,3\n", 2, "time_s must be a finite", id="inf-time"),
@@ -186,7 +187,9 @@ def test_error_late_in_a_big_file_returns_nothing() -> None:
 
 # -- corruption never escapes as another exception type -------------------------------------
 
-corruptions = st.sampled_from(["replace", "delete", "insert", "duplicate-line", "swap-lines"])
+corruptions = st.sampled_from(
+    ["replace", "delete", "insert", "duplicate-line", "swap-lines", "move-field"]
+)
 
 
 @settings(max_examples=300)
@@ -213,9 +216,14 @@ def test_any_corruption_is_read_or_rejected_with_a_line(
     elif how == "duplicate-line":
         i = 1 + where % (len(lines) - 2)
         text = "\n".join([*lines[: i + 1], lines[i], *lines[i + 1 :]])
-    else:
+    elif how == "swap-lines":
         i = 1 + where % (len(lines) - 3)
         lines[i], lines[i + 1] = lines[i + 1], lines[i]
+        text = "\n".join(lines)
+    else:  # one row loses a field, another gains one: the comma total stays the same
+        i = 1 + where % (len(lines) - 3)
+        lines[i] = lines[i].split(",", 1)[1]
+        lines[i + 1] += "," + char
         text = "\n".join(lines)
     raw = text.encode("utf-8", "surrogatepass")
     if _is_rejected(raw):
