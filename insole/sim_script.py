@@ -152,10 +152,11 @@ class Hold:
         if self.shares is not None:
             object.__setattr__(self, "shares", check_shares(self.shares))
         object.__setattr__(self, "wobbles", tuple(self.wobbles))
-        end_of_last = 0.0
-        for wobble in sorted(self.wobbles, key=lambda w: w.at_s or 0.0):
+        for wobble in self.wobbles:
             if not isinstance(wobble, Wobble) or wobble.at_s is None:
                 raise ScriptError("a wobble inside a hold needs its start: wobble SECONDS@AT")
+        end_of_last = 0.0
+        for wobble in sorted(self.wobbles, key=lambda w: w.at_s or 0.0):
             latest = self.duration_s - WOBBLE_MARGIN_S - wobble.duration_s
             if not max(WOBBLE_MARGIN_S, end_of_last + WOBBLE_MARGIN_S) <= wobble.at_s <= latest:
                 raise ScriptError(
@@ -235,7 +236,9 @@ def check_shares(shares: Iterable[float]) -> tuple[float, float, float]:
     total = sum(values)
     if abs(total - 1.0) > 0.02:
         raise ScriptError(f"shares must add up to 1, got {total:.3f}")
-    return (values[0] / total, values[1] / total, values[2] / total)
+    if abs(total - 1.0) > 1e-9:  # normalise once; leave already-normal shares untouched
+        values = [v / total for v in values]
+    return (float(values[0]), float(values[1]), float(values[2]))
 
 
 @dataclass(frozen=True)

@@ -328,10 +328,43 @@ segment_strategy = st.one_of(
 )
 
 
+durations = st.floats(min_value=0.1, max_value=3600.0)
+loads = st.none() | st.floats(min_value=1.0, max_value=2000.0)
+
+
+@st.composite
+def share_triples(draw: st.DrawFn) -> tuple[float, float, float]:
+    heel = draw(st.floats(min_value=0.0, max_value=1.0))
+    little = draw(st.floats(min_value=0.0, max_value=1.0 - heel))
+    return (heel, little, max(0.0, 1.0 - heel - little))
+
+
+@st.composite
+def holds_with_wobbles(draw: st.DrawFn) -> Hold:
+    duration = draw(st.floats(min_value=2.0, max_value=600.0))
+    length = draw(st.floats(min_value=0.05, max_value=1.0))
+    at = draw(st.floats(min_value=0.3, max_value=duration - 0.3 - length))
+    point = draw(st.sampled_from(SENSORS))
+    return Hold(
+        duration, draw(st.none() | share_triples()), draw(loads), (Wobble(length, point, at),)
+    )
+
+
+any_segment = st.one_of(
+    st.builds(Rest, durations, st.just(False), loads),
+    st.builds(Rest, durations, st.just(True)),
+    st.builds(Hold, durations, st.none() | share_triples(), loads),
+    holds_with_wobbles(),
+    st.builds(Lift, st.sampled_from(SENSORS), durations, loads),
+    st.builds(Wobble, st.floats(min_value=0.05, max_value=1.0), st.sampled_from(SENSORS)),
+)
+
+
 @given(
-    st.lists(segment_strategy, min_size=1, max_size=6),
+    st.lists(any_segment, min_size=1, max_size=6),
     st.lists(
-        st.builds(Drift, st.sampled_from(SENSORS), st.sampled_from([0.0, 2.5, -1.0])), max_size=2
+        st.builds(Drift, st.sampled_from(SENSORS), st.floats(min_value=-100.0, max_value=1000.0)),
+        max_size=2,
     ),
 )
 def test_text_form_round_trips(segments: list[object], drifts: list[Drift]) -> None:
