@@ -289,7 +289,8 @@ class SimulatedFoot:
         previous = _forces(HOLD_SHARES, HOLD_LOAD_N)
         for segment in self.script.segments:
             if isinstance(segment, Rest):
-                load = 0.0 if segment.lifted else segment.load_n or _vary(rng, REST_LOAD_N)
+                drawn = _vary(rng, REST_LOAD_N)  # drawn always: later draws stay put
+                load = 0.0 if segment.lifted else segment.load_n or drawn
                 target = _forces(REST_SHARES, load)
                 pieces.append(_Piece("rest", segment.duration_s, target, segment))
             elif isinstance(segment, Hold):
