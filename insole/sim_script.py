@@ -157,15 +157,16 @@ class Hold:
                 raise ScriptError("a wobble inside a hold needs its start: wobble SECONDS@AT")
         end_of_last = 0.0
         for wobble in sorted(self.wobbles, key=lambda w: w.at_s or 0.0):
+            at_s = wobble.at_s or 0.0
             latest = self.duration_s - WOBBLE_MARGIN_S - wobble.duration_s
-            if not max(WOBBLE_MARGIN_S, end_of_last + WOBBLE_MARGIN_S) <= wobble.at_s <= latest:
+            if not max(WOBBLE_MARGIN_S, end_of_last + WOBBLE_MARGIN_S) <= at_s <= latest:
                 raise ScriptError(
-                    f"wobble {wobble.duration_s:g}@{wobble.at_s:g} does not fit in a "
+                    f"wobble {wobble.duration_s:g}@{at_s:g} does not fit in a "
                     f"{self.duration_s:g} s hold: it must start at least {WOBBLE_MARGIN_S:g} s "
                     "after the hold's start and the previous wobble, and end at least "
                     f"{WOBBLE_MARGIN_S:g} s before the hold's end"
                 )
-            end_of_last = wobble.at_s + wobble.duration_s
+            end_of_last = at_s + wobble.duration_s
 
     def to_text(self) -> str:
         """The segment in the text form."""
