@@ -441,7 +441,10 @@ def test_committed_examples_are_what_the_generator_writes(tmp_path: Path) -> Non
     for path in written:
         committed = EXAMPLES_DIR / path.name
         assert committed.stat().st_size < 1_000_000
-        assert committed.read_bytes() == path.read_bytes(), f"regenerate {committed.name}"
+        assert committed.read_bytes() == path.read_bytes(), (
+            f"examples/{committed.name} is out of date (e.g. default sensor positions changed): "
+            "run python -m insole.simulator --examples examples"
+        )
         frames = read_recording(committed)
         assert frames[0].t_s == 0.0
 
