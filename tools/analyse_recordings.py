@@ -292,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.recordings / "README.md").is_file():
         parser.error(f"{args.recordings} does not look like the recordings folder (no README.md)")
-    res = analyse(args.recordings)
+    try:
+        res = analyse(args.recordings)
+    except OSError as err:
+        parser.error(f"cannot read a recording: {err}")
     if args.json:
         json.dump(res, sys.stdout, indent=1)
         print()
