@@ -194,7 +194,10 @@ class Monitor:
         open_set = self._set
         return {
             "source": self.source.to_dict(),
-            "health": {name: dict(self._health[name]) for name in SENSORS},
+            "health": {
+                "ok": all(self._health[n]["state"] == "ok" for n in SENSORS),
+                "sensors": {name: dict(self._health[name]) for name in SENSORS},
+            },
             "frame_rate_hz": round(self._rate_hz, 1),
             "logging": {"ok": self._logging_ok, "message": self._logging_message},
             "set": {
