@@ -83,3 +83,21 @@ def test_steady_stance_loads_every_point() -> None:
     source = steady_stance()
     for t_s in (0.0, 0.8, 2.1):
         assert all(f > 20.0 for f in source.forces_at(t_s))
+
+
+def test_the_simulator_drives_the_emulated_chip_through_the_driver() -> None:
+    from insole.sim_script import default_session
+    from insole.simulator import SimulatedFoot
+
+    foot = SimulatedFoot(default_session(), seed=3)
+    config = AdcConfig()
+    clock = FakeClock()
+    volts_in = FootVolts(foot, config)
+    with open_adc(config, "emulated", volts_in, clock=clock) as adc:
+        for _ in range(20):
+            t_s, volts = adc.read_scan()
+            forces = [volts_to_force(v, FsrCurve(), Divider()) for v in volts]
+            expected = foot.forces_at(volts_in.elapsed_s(t_s))
+            # Each channel is sampled at its own instant within the scan: compare loosely.
+            assert forces == pytest.approx(expected, rel=0.05, abs=0.5)
+            clock.advance(0.05)
