@@ -105,18 +105,26 @@ def _thread_cpu_s(thread_ident: int) -> float:
     return time.clock_gettime(time.pthread_getcpuclockid(thread_ident))
 
 
+def _wait(clock: Clock, seconds: float) -> None:
+    """Let ``seconds`` pass on ``clock`` (a fake clock moves with the measured thread)."""
+    end_s = clock.monotonic() + seconds
+    while (now_s := clock.monotonic()) < end_s:
+        time.sleep(min(0.05, end_s - now_s) if clock is SYSTEM_CLOCK else 0.005)
+
+
 def measure_sampler(adc: Ads1x15Adc, seconds: float, warmup_s: float = 0.3) -> tuple[float, float]:
     """The sampler at full speed (``rate_hz=None``): (scans/s, CPU seconds per 1000 scans)."""
+    clock = adc.clock
     counter = _Counter()
     sampler = Sampler(adc, [counter], rate_hz=None, name="bench-sampler")
     with sampler:
-        time.sleep(warmup_s)
+        _wait(clock, warmup_s)
         ident = sampler.thread_ident
         if ident is None:  # pragma: no cover - the thread sets it first thing
             raise RuntimeError("the sampler thread did not start")
-        n0, c0, w0 = counter.frames, _thread_cpu_s(ident), time.perf_counter()
-        time.sleep(seconds)
-        n1, c1, w1 = counter.frames, _thread_cpu_s(ident), time.perf_counter()
+        n0, c0, w0 = counter.frames, _thread_cpu_s(ident), clock.monotonic()
+        _wait(clock, seconds)
+        n1, c1, w1 = counter.frames, _thread_cpu_s(ident), clock.monotonic()
     scans = max(1, n1 - n0)
     return scans / (w1 - w0), (c1 - c0) / scans * 1000.0
 
@@ -126,23 +134,24 @@ def measure_plain_loop(
 ) -> tuple[float, float]:
     """The tutorial loop on the same bus: (scans per second, CPU seconds per 1000 scans)."""
     config = adc.config
+    clock = adc.clock
     driver = ads1115.ADS1115 if config.model == "ADS1115" else ads1015.ADS1015
     ads = driver(adc.bus, gain=config.gain, data_rate=config.data_rate_sps, address=config.address)
     pins = [AnalogIn(ads, config.channels[name]) for name in SENSORS]
     result: list[float] = []
 
     def loop() -> None:
-        end_warmup = time.perf_counter() + warmup_s
-        while time.perf_counter() < end_warmup:
+        end_warmup = clock.monotonic() + warmup_s
+        while clock.monotonic() < end_warmup:
             for pin in pins:
                 pin.value  # noqa: B018 - the read is the point
-        c0, w0 = time.thread_time(), time.perf_counter()
+        c0, w0 = time.thread_time(), clock.monotonic()
         scans = 0
-        while time.perf_counter() - w0 < seconds:
+        while clock.monotonic() - w0 < seconds:
             for pin in pins:
                 pin.value  # noqa: B018
             scans += 1
-        result.extend((scans / (time.perf_counter() - w0), (time.thread_time() - c0) / scans * 1e3))
+        result.extend((scans / (clock.monotonic() - w0), (time.thread_time() - c0) / scans * 1e3))
 
     # On its own thread, like the sampler, so that both are measured the same way.
     thread = threading.Thread(target=loop, name="bench-plain-loop")
@@ -157,8 +166,15 @@ def run_rates(
     seconds: float = 3.0,
     bus_hz: float = 400_000,
     config: AdcConfig | None = None,
+    *,
+    fake_clock: bool = False,
 ) -> tuple[str, list[RateResult]]:
-    """Measure the readers at each rate; returns the ADC description and the results."""
+    """Measure the readers at each rate; returns the ADC description and the results.
+
+    ``fake_clock`` (emulated only): exact sleeps and wire times, so the figures show what
+    each way of reading can do without the host's scheduling delays; CPU is then the Python
+    work alone (no time is spent in sleep calls).
+    """
     base = config or AdcConfig()
     results = []
     description = ""
@@ -167,7 +183,10 @@ def run_rates(
         figures: dict[str, tuple[float, float]] = {}
         for strategy in ("continuous", "single_shot"):
             source = FootVolts(steady_stance(), cfg)
-            with open_adc(cfg, backend, source, bus_hz=bus_hz, strategy=strategy) as adc:
+            clock = FakeClock() if fake_clock else None
+            with open_adc(
+                cfg, backend, source, bus_hz=bus_hz, strategy=strategy, clock=clock
+            ) as adc:
                 description = adc.description
                 figures[strategy] = measure_sampler(adc, seconds)
                 if strategy == "single_shot":
@@ -184,9 +203,13 @@ def run_rates(
     return description, results
 
 
-def format_rates(description: str, results: list[RateResult], bus_hz: float | None) -> str:
+def format_rates(
+    description: str, results: list[RateResult], bus_hz: float | None, fake_clock: bool = False
+) -> str:
     """The throughput table, with the targets and pass/fail."""
     bus = f", bus timing {bus_hz / 1000:.0f} kHz" if bus_hz else ""
+    if fake_clock:
+        bus += ", fake clock (exact timing; CPU = Python work only)"
     lines = [
         f"Acquisition: {description}{bus}",
         "| SPS | limit scans/s | continuous scans/s | single-shot scans/s | plain loop scans/s "

@@ -43,6 +43,13 @@ from firmware.ads_emulator import (
 from firmware.clock import Clock
 from firmware.config import AdcConfig
 
+MAX_BUS_HZ = 400_000
+"""The ADS1x15's fastest mode without the high-speed master code (which Linux does not send)."""
+START_WRITE_MIN_S = (1 + 9 + 3 * 9 + 1) / MAX_BUS_HZ
+"""Shortest time from the start of a config write to its STOP (38 bits)."""
+READ_LATCH_MIN_S = (1 + 9 + 9 + 1 + 9) / MAX_BUS_HZ
+"""Shortest time from the start of a register read to the moment the chip latches it."""
+
 COMPARATOR_OFF = 0x0003
 """COMP_QUE = 11: comparator disabled (as the driver writes by default)."""
 
@@ -68,7 +75,10 @@ class ContinuousStream:
     CALIBRATED_WIDTH = 0.01
     """Calibrate until the period is known within 1 % before switching inputs."""
     END_CHECK_FRACTION = 0.5
-    """Aim the first end-of-run check this share of a conversion early (to see it busy)."""
+    """Aim the first end-of-run check this share of a conversion early (to see it busy)..."""
+    END_CHECK_MAX_S = 0.0006
+    """... but no more than this (slow data rates would poll for milliseconds)."""
+    POLL_MAX_S = 0.00005
     POLL_FRACTION = 0.02
 
     def __init__(
@@ -86,6 +96,7 @@ class ContinuousStream:
         self._rejected_in_a_row = 0
         self._span_s = 0.3 * self.nominal_s  # how long the read + write of one step take
         self._start_s = 0.1 * self.nominal_s  # how long the start write takes
+        self._late_s = 0.0  # typical lateness of a wake-up from sleep on this host
         # Runs of at most ~50 ms: the first scan of a run is delivered when the run ends.
         self.max_run_scans = max(1, min(max_run_scans, int(0.05 / (3.0 * self.nominal_s))))
         self.run_scans = 1
@@ -136,7 +147,7 @@ class ContinuousStream:
             n += 1
         return n
 
-    def calibrate(self, rounds: int = 10) -> None:
+    def calibrate(self, rounds: int = 8) -> None:
         """Learn the chip's period from runs that need no timing window at all.
 
         One input, no switching: start continuous conversions, write MODE=1 after about
@@ -169,7 +180,7 @@ class ContinuousStream:
                 continue  # ambiguous (or a hiccup): try again
             self._period_lo, self._period_hi = fits[0]
             self.period_s = (fits[0][0] + fits[0][1]) / 2.0
-            target = 2 * target + 1
+            target = min(2 * target + 1, 63)
 
     def _convert_run(
         self, m: int
@@ -183,14 +194,21 @@ class ContinuousStream:
         lead_s = max(0.1 * period_s, (period_s - self._span_s) / 2.0)
         codes: list[int] = []
         spans: list[tuple[int, float, float]] = []  # (conversion index, first, last)
-        start_lo = clock.monotonic()
+        # The STOP of the start write cannot come before its bits are on the wire.
+        start_lo = clock.monotonic() + START_WRITE_MIN_S
         self._write(muxes[0], True)  # conversion 0 starts at this write's STOP
         t0 = clock.monotonic()
         self._write(muxes[1], True)  # inside conversion 0: selects conversion 1
         spans.append((0, t0, clock.monotonic()))
         for k in range(1, m):
-            clock.sleep(t0 + k * period_s + lead_s - clock.monotonic())
-            first = clock.monotonic()
+            # Wake a little early by the typical lateness of this host's wake-ups.
+            target_s = t0 + k * period_s + lead_s
+            clock.sleep(target_s - self._late_s - clock.monotonic())
+            woke_s = clock.monotonic()
+            self._late_s += 0.1 * (min(woke_s + self._late_s - target_s, lead_s) - self._late_s)
+            self._late_s = max(0.0, min(self._late_s, 0.5 * lead_s))
+            # Likewise a register read latches only once pointer and address are sent.
+            first = woke_s + READ_LATCH_MIN_S
             codes.append(self.ads.get_last_result(False))  # conversion k - 1
             if k + 1 < m:
                 self._write(muxes[(k + 1) % 3], True)
@@ -202,8 +220,10 @@ class ContinuousStream:
     def _await_end(self, t0: float, m: int) -> tuple[float | None, float]:
         """Poll OS around the end of conversion ``m``: (last busy check, first idle check)."""
         clock = self.clock
-        # Aim the first check a little early so that the end is bracketed from both sides.
-        clock.sleep(t0 + (m - self.END_CHECK_FRACTION) * self.period_s - clock.monotonic())
+        # Aim the first check early so that the end is bracketed from both sides.
+        early_s = min(self.END_CHECK_FRACTION * self.period_s, self.END_CHECK_MAX_S)
+        clock.sleep(t0 + m * self.period_s - early_s - clock.monotonic())
+        poll_s = min(self.POLL_FRACTION * self.period_s, self.POLL_MAX_S)
         busy_before = None
         deadline_s = t0 + m * self.nominal_s * 1.2 + 0.02
         while True:
@@ -217,7 +237,7 @@ class ContinuousStream:
             busy_before = check_lo
             if check_hi > deadline_s:
                 raise StreamPhaseError("the chip did not stop converting at the end of a run")
-            clock.sleep(self.POLL_FRACTION * self.period_s)
+            clock.sleep(poll_s)
 
     def _verify(
         self,

@@ -61,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fake-clock",
         action="store_true",
-        help="run the soak on a fake clock (minutes of faults in seconds; for CI)",
+        help="emulated only: exact timing on a fake clock (the soak: minutes in seconds)",
     )
     parser.add_argument(
         "--error-rate",
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         run_soak,
         targets_met,
     )
-    from firmware.adc import resolve_backend  # noqa: PLC0415
+    from firmware.adc import AdcConfigError, resolve_backend  # noqa: PLC0415
     from firmware.clock import FakeClock  # noqa: PLC0415
     from firmware.config import AdcConfig  # noqa: PLC0415
 
@@ -91,10 +91,17 @@ def run(args: argparse.Namespace) -> int:
         backend = resolve_backend(args.backend, config)
         default_rates = (128, 475, 860) if config.model == "ADS1115" else (490, 1600, 3300)
         bus_hz = args.bus_khz * 1000.0 if backend == "emulated" else None
+        if args.fake_clock and backend != "emulated":
+            raise AdcConfigError("--fake-clock needs the emulated ADC (--backend emulated)")
         description, results = run_rates(
-            backend, args.rates or default_rates, args.seconds, bus_hz or 400_000, config
+            backend,
+            args.rates or default_rates,
+            args.seconds,
+            bus_hz or 400_000,
+            config,
+            fake_clock=args.fake_clock,
         )
-        print(format_rates(description, results, bus_hz))
+        print(format_rates(description, results, bus_hz, fake_clock=args.fake_clock))
         ok &= all(targets_met(results))
     if args.soak_minutes > 0.0 or args.soak_only:
         minutes = args.soak_minutes or 10.0
