@@ -237,6 +237,11 @@ class Sampler:
                     f"rate_hz must be > 0 and at most {ceiling_hz:.1f} (data rate "
                     f"{adc.config.data_rate_sps} SPS / 3 channels), got {rate_hz!r}"
                 )
+        if rate_hz is not None and getattr(adc, "strategy", "single_shot") == "continuous":
+            raise ValueError(
+                "continuous runs deliver scans in bursts: use them with rate_hz=None (full "
+                "speed), or open the ADC with strategy='single_shot' for a paced rate"
+            )
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
         self.adc = adc

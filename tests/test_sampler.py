@@ -275,3 +275,21 @@ def test_listeners_can_be_added_and_removed(rig: Rig) -> None:
     rig.run(sampler, 0.5)
     assert first.frames == []
     assert len(second.frames) >= 45
+
+
+def test_continuous_strategy_at_full_speed_only() -> None:
+    config = AdcConfig()
+    clock = FakeClock(T0)
+    chip = EmulatedAds1x15(inputs=FootVolts(steady_stance(), config))
+    bus = EmulatedI2CBus([chip], clock=clock, bus_hz=400_000)
+    with open_adc(config, "emulated", emulator=bus, strategy="continuous") as adc:
+        with pytest.raises(ValueError, match="rate_hz=None"):
+            Sampler(adc, rate_hz=100.0)
+        recorder = Recorder()
+        with Sampler(adc, [recorder], rate_hz=None):
+            while clock.monotonic() < T0 + 2.0:
+                time.sleep(0.002)
+    times = [f.t_s for f in recorder.frames]
+    assert times == sorted(times)
+    assert len(times) > 0.85 * 2.0 * 860 / 3
+    assert recorder.gaps == []
