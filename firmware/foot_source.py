@@ -15,12 +15,16 @@ import bisect
 import math
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from firmware.config import AdcConfig
 from insole.errors import RecordingFormatError
 from insole.frames import SENSORS, Frame
+from insole.recording_csv import read_recording
 from insole.sensor_model import Divider, FsrCurve, force_to_volts
+from insole.sim_script import Script, default_session
+from insole.simulator import SimulatedFoot
 
 DEFAULT_CURVE = FsrCurve()
 DEFAULT_DIVIDER = Divider()
@@ -156,3 +160,31 @@ def steady_stance(
         return (heel_n * (1.0 + s), little_toe_n * (1.0 - s), big_toe_n * (1.0 - s / 2.0))
 
     return FunctionSource(forces)
+
+
+def simulated_foot_volts(
+    config: AdcConfig | None = None,
+    *,
+    script: Script | None = None,
+    seed: int = 0,
+    divider: Divider = DEFAULT_DIVIDER,
+) -> FootVolts:
+    """The emulated chip's inputs from ``insole.simulator`` (default script, looping)."""
+    foot = SimulatedFoot(script or default_session(), seed=seed, loop=True)
+    return FootVolts(foot, config, divider=divider)
+
+
+def replay_foot_volts(
+    path: str | Path,
+    config: AdcConfig | None = None,
+    *,
+    speed: float = 1.0,
+    loop: bool = False,
+    divider: Divider = DEFAULT_DIVIDER,
+) -> FootVolts:
+    """The emulated chip's inputs from a recording CSV (``time_s,heel_n,...``) played back.
+
+    Raises ``RecordingFormatError`` naming the bad line.
+    """
+    replay = ReplaySource(read_recording(Path(path)), speed=speed, loop=loop)
+    return FootVolts(replay, config, divider=divider)

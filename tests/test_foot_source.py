@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from firmware.adc import open_adc
 from firmware.clock import FakeClock
 from firmware.config import AdcConfig
-from firmware.foot_source import FootVolts, FunctionSource, ReplaySource, steady_stance
+from firmware.foot_source import (
+    FootVolts,
+    FunctionSource,
+    ReplaySource,
+    replay_foot_volts,
+    simulated_foot_volts,
+    steady_stance,
+)
 from insole.errors import RecordingFormatError
 from insole.frames import Frame
 from insole.sensor_model import Divider, FsrCurve, force_to_volts, volts_to_force
@@ -101,3 +110,26 @@ def test_the_simulator_drives_the_emulated_chip_through_the_driver() -> None:
             # Each channel is sampled at its own instant within the scan: compare loosely.
             assert forces == pytest.approx(expected, rel=0.05, abs=0.5)
             clock.advance(0.05)
+
+
+def test_replay_from_a_recording_csv(tmp_path: Path) -> None:
+    path = tmp_path / "hold.csv"
+    path.write_text("time_s,heel_n,little_toe_n,big_toe_n\n0,10,4,6\n1,20,8,12\n2,0,0,0\n")
+    volts = replay_foot_volts(path, AdcConfig(), speed=2.0)
+    assert volts(0, 50.0) == pytest.approx(force_to_volts(10.0, FsrCurve(), Divider()))
+    assert volts(1, 50.25) == pytest.approx(force_to_volts(6.0, FsrCurve(), Divider()))
+    assert volts(2, 51.5) < 1e-4  # ended: the foot is lifted (an open FSR)
+
+
+def test_bad_recording_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("time_s,heel_n,little_toe_n,big_toe_n\n0,10,4,6\n1,x,8,12\n")
+    with pytest.raises(RecordingFormatError, match="line 3"):
+        replay_foot_volts(path)
+
+
+def test_simulated_foot_volts_stay_within_the_supply() -> None:
+    volts = simulated_foot_volts(AdcConfig(), seed=2)
+    samples = [volts(ch, 10.0 + i * 0.37) for i in range(200) for ch in range(4)]
+    assert all(0.0 <= v < 3.3 for v in samples)
+    assert max(samples) > 0.5  # the simulated foot presses
