@@ -281,7 +281,8 @@ class ContinuousStream:
         if problem:
             self.rejected_runs += 1
             self._rejected_in_a_row += 1
-            self.run_scans = 1
+            # A late wake-up is usually a one-off: halve the run rather than start over.
+            self.run_scans = max(1, m // 6)
             if self._rejected_in_a_row >= 3:
                 # Perhaps the oscillator drifted out of what we learnt: learn again.
                 self._period_lo, self._period_hi = 0.88 * self.nominal_s, 1.12 * self.nominal_s
