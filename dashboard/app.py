@@ -1,0 +1,40 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from dashboard import i18n, live, review, settings_views
+
+
+def create_app(
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    monitor: Any = None,
+    log: Any = None,
+) -> Flask:
+    """Build the dashboard app.
+
+    ``monitor`` is the running device (see docs/ARCHITECTURE.md, "The Monitor"); ``log`` is
+    the ``insole.store.SessionLog`` for review pages (defaults to ``monitor.log``). Either
+    may be omitted in tests of pages that do not need it.
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=None,  # set by the service; pairing tokens do not rely on Flask sessions
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,  # uploads are recordings/backups; refuse floods
+        JSON_SORT_KEYS=False,
+    )
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.extensions["insole_monitor"] = monitor
+    app.extensions["insole_log"] = log if log is not None else getattr(monitor, "log", None)
+    i18n.init_app(app)
+
+    app.register_blueprint(live.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(settings_views.bp)
+    return app

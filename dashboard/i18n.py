@@ -1,0 +1,61 @@
+"""English and German texts, chosen from the browser's language with a switch.
+
+Translations live in ``translations/<area>.<lang>.json`` (one file per area of the UI so
+that areas can be edited independently); they are merged per language at start-up. A key
+missing in German falls back to English; a key missing everywhere shows the key itself, and
+a test checks that both languages define the same keys.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from flask import Flask, g, request
+
+LANGUAGES = ("en", "de")
+DEFAULT_LANGUAGE = "en"
+COOKIE = "lang"
+
+
+def load_catalogues() -> dict[str, dict[str, str]]:
+    """Every language's merged catalogue of key -> text."""
+    catalogues: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+    folder = resources.files("dashboard") / "translations"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        parts = entry.name.split(".")
+        if len(parts) != 3 or parts[2] != "json" or parts[1] not in LANGUAGES:
+            continue
+        texts = json.loads(entry.read_text(encoding="utf-8"))
+        catalogues[parts[1]].update(texts)
+    return catalogues
+
+
+def pick_language(cookie: str | None, accept: list[str]) -> str:
+    """The user's explicit choice (cookie) wins, then the browser's preference order."""
+    if cookie in LANGUAGES:
+        return cookie
+    for tag in accept:
+        base = tag.split("-")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return DEFAULT_LANGUAGE
+
+
+def init_app(app: Flask) -> None:
+    """Load catalogues and expose ``t(key)`` and ``lang`` to templates."""
+    catalogues = load_catalogues()
+    app.extensions["insole_i18n"] = catalogues
+
+    @app.before_request
+    def _choose_language() -> None:
+        accept = [value for value, _quality in request.accept_languages]
+        g.lang = pick_language(request.cookies.get(COOKIE), accept)
+
+    def translate(key: str, **values: object) -> str:
+        lang = getattr(g, "lang", DEFAULT_LANGUAGE)
+        text = catalogues[lang].get(key) or catalogues[DEFAULT_LANGUAGE].get(key) or key
+        return text.format(**values) if values else text
+
+    app.jinja_env.globals["t"] = translate
+    app.jinja_env.globals["languages"] = LANGUAGES
