@@ -44,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from gpiozero.exc import GPIOPinInUse
+
 from firmware.config import AdcConfig, DeviceConfig, PinConfig
 from firmware.errors import (
     AdcNotFoundError,
@@ -480,6 +482,21 @@ def press_test(
 # -- GPIO and data directory -------------------------------------------------------------
 
 
+def _claim_feedback_pins(name: str, factory: Any, pins: PinConfig) -> CheckResult | None:
+    """Open and close the feedback devices; a result only when that fails."""
+    try:
+        Feedback(pins, pin_factory=factory).close()
+    except GpioError as err:
+        if isinstance(err.__cause__, GPIOPinInUse):
+            return CheckResult(
+                "gpio", Status.WARN, f"{name} works but the feedback pins are busy: {err}",
+                "stop the service while running doctor (`sudo systemctl stop insole-monitor`)",
+            )
+        return CheckResult("gpio", Status.FAIL, f"{name} cannot drive the pins: {err}",
+                           LGPIO_FIX)
+    return None
+
+
 def check_gpio(host: Host, pins: PinConfig) -> CheckResult:
     """Which pin factory gpiozero picks here, and whether the feedback pins can be claimed."""
     on_pi = host.pi_model() is not None
@@ -499,21 +516,14 @@ def check_gpio(host: Host, pins: PinConfig) -> CheckResult:
             )
         return CheckResult("gpio", Status.FAIL, detail, factory_fix)
     chips = ", ".join(p.name for p in host.gpio_chips()) or "no /dev/gpiochip*"
+    problem = _claim_feedback_pins(info.name, info.factory, pins)
+    if problem is not None:
+        return problem
     if info.is_mock:
         return CheckResult(
             "gpio", Status.WARN, "gpiozero uses its mock pin factory (GPIOZERO_PIN_FACTORY="
             "mock): nothing reaches a real pin", "unset GPIOZERO_PIN_FACTORY on the Pi",
         )
-    try:
-        Feedback(pins, pin_factory=info.factory).close()
-    except GpioError as err:
-        return CheckResult(
-            "gpio", Status.WARN, f"{info.name} works but the feedback pins are busy: {err}",
-            "stop the service while running doctor (`sudo systemctl stop insole-monitor`)",
-        )
-    except (OSError, RuntimeError, ValueError) as err:
-        return CheckResult("gpio", Status.FAIL, f"{info.name} cannot drive the pins: {err}",
-                           LGPIO_FIX)
     how = "chosen by GPIOZERO_PIN_FACTORY" if info.from_env else "auto-detected"
     status = Status.OK
     fix: str | None = None

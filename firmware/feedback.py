@@ -61,7 +61,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from gpiozero import LED, RGBLED, Button, Buzzer, TonalBuzzer
-from gpiozero.exc import GPIOZeroError, PinPWMUnsupported
+from gpiozero.exc import GPIOPinInUse, PinPWMUnsupported
 
 from firmware.config import PinConfig
 from firmware.errors import GpioError
@@ -386,7 +386,7 @@ class Feedback:
             green pin) or ``none``. An RGB LED on a factory without PWM falls back to
             ``single`` with a warning.
         buzzer: ``tonal`` (passive piezo, TonalBuzzer), ``active`` (active buzzer) or
-            ``none``.
+            ``none``. A tonal buzzer on a factory without PWM stays silent, with a warning.
         led_active_high: ``False`` for a common-anode RGB LED.
         long_press_s: press length that counts as a long press (tare).
         enabled: ``False`` builds a disabled instance that touches no pin (see
@@ -467,23 +467,38 @@ class Feedback:
             elif led == "single":
                 self._lamp = _SingleLamp(self.pins, factory, led_active_high)
             if buzzer != "none":
-                sounder: _Sounder = (
-                    _TonalSounder(self.pins.buzzer, factory)
-                    if buzzer == "tonal"
-                    else _ActiveSounder(self.pins.buzzer, factory)
-                )
-                self._player = _TunePlayer(sounder)
+                self._player = self._open_buzzer(buzzer, factory)
             self._button = Button(
                 self.pins.button, pull_up=True, bounce_time=BUTTON_BOUNCE_S,
                 hold_time=self._long_press_s, pin_factory=factory,
             )
-        except (GPIOZeroError, OSError) as err:
+        except Exception as err:
+            # Broad on purpose, at the hardware boundary: besides gpiozero's errors and
+            # OSError, lgpio raises its own ``lgpio.error``, which derives from Exception
+            # only. Every one of them means "no feedback", said in one GpioError.
+            hint = (
+                " Is another program (a second insole-monitor?) using them?"
+                if isinstance(err, GPIOPinInUse) else ""
+            )
             raise GpioError(
                 f"cannot use the feedback pins (LED GPIO{self.pins.led_red}/"
                 f"{self.pins.led_green}/{self.pins.led_blue}, buzzer GPIO{self.pins.buzzer}, "
-                f"button GPIO{self.pins.button}) with {type(factory).__name__}: {err}. Is "
-                f"another program (a second insole-monitor?) using them?"
+                f"button GPIO{self.pins.button}) with {type(factory).__name__}: {err}.{hint}"
             ) from err
+
+    def _open_buzzer(self, buzzer: BuzzerKind, factory: Any) -> _TunePlayer | None:
+        if buzzer == "active":
+            return _TunePlayer(_ActiveSounder(self.pins.buzzer, factory))
+        try:
+            return _TunePlayer(_TonalSounder(self.pins.buzzer, factory))
+        except PinPWMUnsupported:
+            # Switching a passive piezo on and off only clicks: better silent and said so.
+            log.warning(
+                "feedback: pin factory %s has no PWM; the tonal buzzer on GPIO%d is silent "
+                "(use an active buzzer with buzzer='active')",
+                type(factory).__name__, self.pins.buzzer,
+            )
+            return None
 
     # -- state -------------------------------------------------------------------------
 
