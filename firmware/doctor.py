@@ -166,6 +166,11 @@ class Host:
         return sorted(self.dev_dir.glob("gpiochip*"))
 
 
+SERVICE_DOCTOR_COMMAND = (
+    "cd /tmp && sudo -u insole INSOLE_DATA_DIR=/var/lib/insole-monitor insole-monitor doctor"
+)
+"""Doctor as the service's user and data directory (``cd``: lgpio needs a writable cwd)."""
+
 ENABLE_I2C_FIX = (
     "enable I2C: `sudo raspi-config nonint do_i2c 0` (or raspi-config > Interface Options > "
     "I2C), then reboot"
@@ -257,8 +262,8 @@ def check_access(
         return CheckResult(
             "i2c access", Status.WARN,
             "running as root: root can open everything, so group membership is not tested",
-            "run doctor as the user that runs the service (`sudo -u insole insole-monitor "
-            "doctor`) to test its permissions",
+            f"run doctor as the user that runs the service to test its permissions: "
+            f"`{SERVICE_DOCTOR_COMMAND}`",
         )
     if absent and not on_pi:
         return CheckResult(
