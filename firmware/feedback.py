@@ -31,9 +31,10 @@ Event keys read (anything else is ignored; a malformed event never raises):
   and ``data["total_n"]`` (``off_point`` is ``None`` and ``total_n`` below 1 N when the
   foot is unloaded).
 - ``hold_ended``: ``data["outcome"]`` (``correct`` or ``short``).
-- ``status``: ``data["health"][sensor]["state"]`` for each sensor (a plain string
-  ``data["health"][sensor]`` is accepted too); any state other than ``ok`` is a sensor
-  fault. ``data["source"]["simulated"]`` (bool) selects the ``simulated`` idle colour.
+- ``status``: ``data["health"]["sensors"][sensor]["state"]`` for each sensor (the
+  sampler's ``HealthReport.to_dict()``; ``data["health"][sensor]["state"]`` or a plain
+  string there are accepted too); any state other than ``ok`` is a sensor fault.
+  ``data["source"]["simulated"]`` (bool) selects the ``simulated`` idle colour.
 - ``hold_started``, ``set_done``, ``set_started``, ``set_stopped``: only the kind.
 
 Cost and threads: :meth:`Feedback.handle` never sleeps and touches the pins only when the
@@ -66,6 +67,7 @@ from gpiozero.exc import GPIOPinInUse, PinPWMUnsupported
 from firmware.config import PinConfig
 from firmware.errors import GpioError
 from firmware.gpio import resolve_pin_factory
+from insole.frames import SENSORS
 
 log = logging.getLogger(__name__)
 
@@ -201,19 +203,27 @@ def frame_led_state(data: Mapping[str, Any], *, simulated: bool = False) -> LedS
 
 
 def faulty_sensors(status: Mapping[str, Any]) -> tuple[str, ...]:
-    """Sensors whose health in a ``status`` event is not ``ok``, in the order given.
+    """Sensors whose health in a ``status`` event is not ``ok``, in ``SENSORS`` order.
 
-    Reads ``status["health"][sensor]["state"]`` (or a plain string in place of the inner
-    mapping). No ``health`` key means no health report yet: no fault.
+    Reads ``status["health"]["sensors"][sensor]["state"]`` (a ``HealthReport.to_dict()``
+    embedded by ``Monitor.status()``); ``status["health"][sensor]["state"]`` and a plain
+    string in place of the inner mapping are accepted too. Sensors missing from the report
+    and a status without ``health`` (no report yet) count as no fault.
     """
     health = status.get("health")
     if not isinstance(health, Mapping):
         return ()
+    sensors = health.get("sensors")
+    if isinstance(sensors, Mapping):
+        health = sensors
     faulty = []
-    for sensor, report in health.items():
+    for sensor in SENSORS:
+        if sensor not in health:
+            continue
+        report = health[sensor]
         state = report.get("state") if isinstance(report, Mapping) else report
         if state != "ok":
-            faulty.append(str(sensor))
+            faulty.append(sensor)
     return tuple(faulty)
 
 

@@ -122,6 +122,14 @@ def test_frame_led_state(data: dict[str, Any], simulated: bool, expected: LedSta
         (health(little_toe="saturated", big_toe="noisy"), ("little_toe", "big_toe")),
         ({"health": {"heel": "ok", "big_toe": "stuck_low"}}, ("big_toe",)),
         ({"source": {"simulated": True}}, ()),
+        (  # the sampler's HealthReport.to_dict() as embedded by Monitor.status()
+            {"health": {"t_s": 3.0, "ok": False, "sensors": {
+                "heel": {"sensor": "heel", "state": "ok", "since_s": 0.0},
+                "little_toe": {"sensor": "little_toe", "state": "stuck_zero", "since_s": 2.0},
+                "big_toe": {"sensor": "big_toe", "state": "ok", "since_s": 0.0},
+            }}},
+            ("little_toe",),
+        ),
     ],
 )
 def test_faulty_sensors(status: dict[str, Any], expected: tuple[str, ...]) -> None:
