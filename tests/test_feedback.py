@@ -193,26 +193,30 @@ def test_holding_pulses_green(fb: Feedback, factory: MockFactory) -> None:
 
 
 def test_hold_complete_blinks_three_times_then_resumes(fb: Feedback, factory: MockFactory) -> None:
-    fb.handle("frame", HOLDING)
+    fb.handle("frame", OFF_BALANCE)  # red: the green channel starts from 0
+    green = factory.pin(PINS.led_green)
+    green.clear_states()
     fb.handle("hold_ended", {"outcome": "correct", "correct": 1, "attempted": 1})
     # A frame inside the one-shot does not cut the blinks short.
     fb.handle("frame", OFF_BALANCE)
     assert fb.led_state is LedState.HOLD_COMPLETE
-    green = factory.pin(PINS.led_green)
-    red = factory.pin(PINS.led_red)
-    green.clear_states()
     pattern = PATTERNS[LedState.HOLD_COMPLETE]
     assert pattern.blink_s is not None
     on_s, off_s = pattern.blink_s
-    wait_until(lambda: len(on_periods(green, 1.0)) == 3 and green.states[-1].state == 0.0,
-               "three blinks")
-    assert red.state == 0.0
+    wait_until(lambda: len(on_periods(green, 1.0)) == 3 and green.state == 0.0, "three blinks")
+    assert [s.state for s in green.states] == [0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
+    # Durations from the pin's own history: never shorter than asked, and not wildly longer.
     assert all(on_s - 0.005 <= p < on_s + 0.5 for p in on_periods(green, 1.0))
-    # After the one-shot, the next frame shows the live state again.
-    wait_until(lambda: not fb.handle("frame", OFF_BALANCE) and fb.led_state
-               is LedState.OFF_BALANCE, "the frame state to return")
+    gaps = [green.states[i].timestamp for i in (3, 5)]  # time spent off between blinks
+    assert all(off_s - 0.005 <= g < off_s + 0.5 for g in gaps)
+    assert factory.pin(PINS.led_red).state == 0.0
+    # Once the one-shot is over, the next frame shows the live state again.
+    deadline = time.monotonic() + WAIT_S
+    while fb.led_state is not LedState.OFF_BALANCE and time.monotonic() < deadline:
+        time.sleep(0.01)
+        fb.handle("frame", OFF_BALANCE)
+    assert fb.led_state is LedState.OFF_BALANCE
     assert rgb(factory) == (1.0, 0.0, 0.0)
-    assert off_s > 0
 
 
 def test_sensor_fault_blinks_red_over_everything(fb: Feedback, factory: MockFactory) -> None:
