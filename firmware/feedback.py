@@ -27,9 +27,10 @@ chirp when the button has been held long enough to tare.
 
 Event keys read (anything else is ignored; a malformed event never raises):
 
-- ``frame``: ``data["balanced"]``, ``data["hold"]["state"]``, ``data["off_point"]``
-  and ``data["total_n"]`` (``off_point`` is ``None`` and ``total_n`` below 1 N when the
-  foot is unloaded).
+- ``frame``: ``data["balanced"]``, ``data["hold"]["state"]`` and whether the foot is
+  loaded: ``data["loaded"]`` (bool), or else ``data["total_n"]`` of at least 1 N or a
+  non-null ``data["off_point"]`` (the full ``LiveState.to_json()`` has both). A frame
+  that says nothing about the load shows as unloaded, never as off balance.
 - ``hold_ended``: ``data["outcome"]`` (``correct`` or ``short``).
 - ``status``: ``data["health"]["sensors"][sensor]["state"]`` for each sensor (the
   sampler's ``HealthReport.to_dict()``; ``data["health"][sensor]["state"]`` or a plain
@@ -193,9 +194,12 @@ def frame_led_state(data: Mapping[str, Any], *, simulated: bool = False) -> LedS
         return LedState.GRACE
     if data.get("balanced") is True:
         return LedState.BALANCED
+    loaded_flag = data.get("loaded")
     total_n = data.get("total_n")
-    loaded = data.get("off_point") is not None or (
-        isinstance(total_n, int | float) and total_n >= LOADED_MIN_N
+    loaded = (
+        loaded_flag is True
+        or data.get("off_point") is not None
+        or (isinstance(total_n, int | float) and total_n >= LOADED_MIN_N)
     )
     if loaded:
         return LedState.OFF_BALANCE

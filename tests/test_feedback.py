@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,10 @@ from firmware.feedback import (
     open_feedback,
 )
 from firmware.gpio import release_default_pin_factory, resolve_pin_factory
+from firmware.monitor import Monitor, SourceInfo
+from insole.frames import VoltsFrame
+from insole.store import SessionLog
+from tests.scripted import BIG_TOE_UP, HOLD, REST, scripted, to_volts
 
 PINS = PinConfig()
 WAIT_S = 5.0  # upper bound for background work to happen; never a measured figure
@@ -106,6 +111,9 @@ def rgb(factory: MockFactory) -> tuple[float, float, float]:
         (BALANCED, False, LedState.BALANCED),
         (HOLDING, True, LedState.HOLDING),
         (GRACE, False, LedState.GRACE),
+        ({"balanced": False, "loaded": True, "hold": {"state": "idle"}}, False,
+         LedState.OFF_BALANCE),
+        ({"balanced": False, "loaded": False, "hold": {"state": "idle"}}, False, LedState.OFF),
         ({}, False, LedState.OFF),
         ({"hold": "garbage", "total_n": "x"}, False, LedState.OFF),
     ],
@@ -461,3 +469,57 @@ def test_pin_factory_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
         assert fb.available
         fb.handle("frame", OFF_BALANCE)
         assert info.factory.pin(PINS.led_red).state == 1.0
+
+
+# -- with the real Monitor ----------------------------------------------------------------
+
+
+@pytest.fixture
+def monitor_with_feedback(tmp_path: Path, fb: Feedback) -> Iterator[Monitor]:
+    with (
+        SessionLog(tmp_path / "log.sqlite3") as log,
+        Monitor(log, SourceInfo("emulated", True, "test insole"), feedback=fb) as monitor,
+    ):
+        yield monitor
+
+
+def feed(monitor: Monitor, segments: list[tuple[float, tuple[float, float, float]]],
+         t0_s: float = 0.0) -> float:
+    frames = to_volts(scripted(segments))
+    for f in frames:
+        monitor.process(VoltsFrame(f.t_s + t0_s, *f[1:]))
+    return t0_s + frames[-1].t_s + 0.01
+
+
+def test_monitor_events_drive_the_led_and_the_buzzer(
+    monitor_with_feedback: Monitor, fb: Feedback, factory: MockFactory
+) -> None:
+    monitor = monitor_with_feedback
+    buzzer = factory.pin(PINS.buzzer)
+    t_s = feed(monitor, [(1, REST)])
+    monitor.start_set()
+    assert fb.wait_quiet(WAIT_S)
+    buzzer.clear_states()
+    t_s = feed(monitor, [(1, REST), (4, HOLD)], t_s)
+    assert fb.led_state is LedState.HOLDING
+    assert fb.wait_quiet(WAIT_S)
+    assert len(on_periods(buzzer, 0.5)) == 1  # hold started
+    buzzer.clear_states()
+    feed(monitor, [(6, HOLD), (2, REST)], t_s)
+    assert fb.led_state in (LedState.HOLD_COMPLETE, LedState.OFF)
+    assert fb.wait_quiet(WAIT_S)
+    assert len(on_periods(buzzer, 0.5)) == 2  # two beeps: a correct hold
+    monitor.stop_set()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Monitor.process passes only balanced and hold state to the feedback, not the "
+    "load (loaded / total_n), so off balance cannot be told from an unloaded foot",
+)
+def test_monitor_off_balance_shows_red(
+    monitor_with_feedback: Monitor, fb: Feedback, factory: MockFactory
+) -> None:
+    feed(monitor_with_feedback, [(1, REST), (2, BIG_TOE_UP)])
+    assert fb.led_state is LedState.OFF_BALANCE
+    assert rgb(factory) == (1.0, 0.0, 0.0)
