@@ -57,11 +57,7 @@ from firmware.errors import (
 from firmware.feedback import Feedback
 from firmware.gpio import LGPIO_FIX, resolve_pin_factory
 from insole.frames import SENSORS
-
-DATA_DIR_ENV = "INSOLE_DATA_DIR"
-"""Environment variable overriding the data directory (the systemd unit sets it)."""
-
-APP_NAME = "insole-monitor"
+from insole.store import DATA_DIR_ENV, DB_FILENAME, SessionLog
 
 ADS1X15_ADDRESSES = (0x48, 0x49, 0x4A, 0x4B)
 """The four addresses the ADDR pin selects (GND, VDD, SDA, SCL)."""
@@ -541,12 +537,7 @@ def check_gpio(host: Host, pins: PinConfig) -> CheckResult:
 
 def default_data_dir() -> Path:
     """Where the session log lives: ``$INSOLE_DATA_DIR``, else the user data directory."""
-    configured = os.environ.get(DATA_DIR_ENV)
-    if configured:
-        return Path(configured)
-    import platformdirs  # noqa: PLC0415  (only needed when no directory is configured)
-
-    return Path(platformdirs.user_data_dir(APP_NAME))
+    return SessionLog.default_path().parent
 
 
 def check_data_dir(path: Path) -> CheckResult:
@@ -567,6 +558,12 @@ def check_data_dir(path: Path) -> CheckResult:
             name, Status.FAIL, f"cannot write in {path}: {err.strerror or err}",
             f"`sudo chown -R $USER {path}` or point {DATA_DIR_ENV} at a writable directory"
             if denied else f"check the disk, or set {DATA_DIR_ENV} to another directory",
+        )
+    log_file = path / DB_FILENAME
+    if log_file.exists() and not os.access(log_file, os.R_OK | os.W_OK):
+        return CheckResult(
+            name, Status.FAIL, f"the session log {log_file} is not writable by this user",
+            f"`sudo chown $USER {log_file}*` (it belongs to whoever created it first)",
         )
     free = shutil.disk_usage(path).free
     detail = f"{path} is writable, {free / 1e9:.1f} GB free"

@@ -459,3 +459,13 @@ def test_command_rejects_bad_addresses(address: str, capsys: pytest.CaptureFixtu
         main(["doctor", "--address", address])
     assert exit_info.value.code == 2
     assert "0x48" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root bypasses file permissions")
+def test_session_log_owned_by_someone_else_fails(tmp_path: Path) -> None:
+    log_file = tmp_path / "sessions.sqlite3"
+    log_file.write_bytes(b"")
+    log_file.chmod(0o400)
+    result = doctor.check_data_dir(tmp_path)
+    assert result.status is Status.FAIL
+    assert "not writable" in result.detail
