@@ -50,6 +50,17 @@ class MemoryFigures:
     growth_bytes_per_h: float
     samples: int
     imports_only: int
+    curve: tuple[tuple[float, int], ...]
+    """(seconds since start, resident bytes) of every sample."""
+
+    def curve_text(self, every_s: float = 30.0) -> str:
+        """The resident size over the run, one reading per ``every_s`` seconds."""
+        shown, next_s = [], 0.0
+        for t_s, size in self.curve:
+            if t_s >= next_s:
+                shown.append(f"{t_s:.0f} s {size / MB:.1f} MB")
+                next_s = t_s + every_s
+        return ", ".join(shown)
 
 
 def _open_stream(port: int) -> socket.socket:
@@ -125,6 +136,7 @@ def measure(run_s: float = 180.0, sample_every_s: float = 5.0) -> MemoryFigures:
         growth_bytes_per_h=slope_per_s * 3600.0,
         samples=len(sizes),
         imports_only=imports_only_rss(),
+        curve=tuple(zip(times, sizes, strict=True)),
     )
 
 
@@ -143,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         f"growth {fig.growth_bytes_per_h / MB:+.2f} MB/h (target <= {GROWTH_TARGET_MB_PER_H:g}), "
         f"{fig.samples} samples"
     )
+    print(f"resident size over the run: {fig.curve_text(max(5.0, fig.run_s / 12))}")
     return 0
 
 
