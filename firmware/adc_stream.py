@@ -93,7 +93,7 @@ class ContinuousStream:
         # Bounds of the real period: the data sheet allows ±10 % (a little more for margin).
         self._period_lo = 0.88 * self.nominal_s
         self._period_hi = 1.12 * self.nominal_s
-        self._rejected_in_a_row = 0
+        self._disagreements = 0  # runs in a row whose period disagreed with the known one
         self._span_s = 0.3 * self.nominal_s  # how long the read + write of one step take
         self._start_s = 0.1 * self.nominal_s  # how long the start write takes
         self._late_s = 0.0  # typical lateness of a wake-up from sleep on this host
@@ -102,6 +102,7 @@ class ContinuousStream:
         self.run_scans = 1
         self.runs = 0
         self.rejected_runs = 0
+        self.calibrations = 0
         self._words = {
             (mux, cont): config_word(config, mux, continuous=cont)
             for mux in self.muxes
@@ -156,6 +157,7 @@ class ContinuousStream:
         whole ``j`` consistent with the known bounds; that gives tighter bounds, and longer
         runs tighten them further.
         """
+        self.calibrations += 1
         clock = self.clock
         mux = self.muxes[0]
         target = 3  # whole conversions before the stop; it is written 0.3 into the next
@@ -263,7 +265,8 @@ class ContinuousStream:
         period_lo, period_hi = max(self._period_lo, run_lo), min(self._period_hi, run_hi)
         self.runs += 1
         problem = None
-        if period_lo > period_hi:
+        disagrees = period_lo > period_hi
+        if disagrees:
             problem = (
                 f"the run's period {run_lo:.6f}-{run_hi:.6f} s disagrees with the known "
                 f"{self._period_lo:.6f}-{self._period_hi:.6f} s"
@@ -280,15 +283,16 @@ class ContinuousStream:
                 )
         if problem:
             self.rejected_runs += 1
-            self._rejected_in_a_row += 1
             # A late wake-up is usually a one-off: halve the run rather than start over.
             self.run_scans = max(1, m // 6)
-            if self._rejected_in_a_row >= 3:
-                # Perhaps the oscillator drifted out of what we learnt: learn again.
+            # A late stop disagrees once; a drifted oscillator disagrees every time.
+            self._disagreements = self._disagreements + 1 if disagrees else 0
+            if self._disagreements >= 3:
+                self._disagreements = 0
                 self._period_lo, self._period_hi = 0.88 * self.nominal_s, 1.12 * self.nominal_s
-                self.period_s = self.nominal_s
+                self.period_s = self.nominal_s  # learn the period again (calibrate)
             raise StreamPhaseError(problem)
-        self._rejected_in_a_row = 0
+        self._disagreements = 0
         self._period_lo, self._period_hi = period_lo, period_hi
         self.period_s = (period_lo + period_hi) / 2.0
         widest = max(last - first for _, first, last in spans)
