@@ -178,6 +178,7 @@ def run_rates(
     base = config or AdcConfig()
     results = []
     description = ""
+    notes: list[str] = []
     for rate in rates_sps:
         cfg = replace(base, data_rate_sps=rate, channels=dict(base.channels))
         figures: dict[str, tuple[float, float]] = {}
@@ -189,6 +190,11 @@ def run_rates(
             ) as adc:
                 description = adc.description
                 figures[strategy] = measure_sampler(adc, seconds)
+                if adc.strategy != strategy:
+                    notes.append(
+                        f"{rate} SPS: {strategy} runs could not keep up and fell back to "
+                        f"{adc.strategy} (see the warning above)"
+                    )
                 if strategy == "single_shot":
                     figures["plain"] = measure_plain_loop(adc, seconds)
         results.append(
@@ -200,6 +206,8 @@ def run_rates(
                 *figures["plain"],
             )
         )
+    if notes:
+        description += "; " + "; ".join(notes)
     return description, results
 
 

@@ -36,6 +36,7 @@ continuous-mode runs with the input rotated every conversion: see ``firmware.adc
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import deque
@@ -59,6 +60,8 @@ from firmware.clock import SYSTEM_CLOCK, Clock
 from firmware.config import AdcConfig
 from firmware.errors import AdcNotFoundError, AdcReadError, HardwareError, I2CBusMissingError
 from insole.frames import SENSORS
+
+log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "hardware", "emulated")
 """Allowed values of ``open_adc(backend=...)`` and of ``INSOLE_ADC_BACKEND``."""
@@ -241,6 +244,18 @@ class Ads1x15Adc:
                     return self._stream_scan(self._ads)
                 return self._scan(self._ads)
             except StreamPhaseError as err:
+                stream = self._stream
+                if stream is not None and stream.runs >= 3 and not stream.feasible:
+                    # Degraded mode, announced: a step (one read and one write) takes too
+                    # long for a conversion on this bus and host.
+                    log.warning(
+                        "continuous runs cannot keep up at %d SPS here (a step takes %.0f µs "
+                        "of a %.0f µs conversion); falling back to single-shot scans",
+                        self.config.data_rate_sps,
+                        stream.step_s * 1e6,
+                        self.conversion_s * 1e6,
+                    )
+                    self.strategy = "single_shot"
                 raise AdcTimeoutError(110, f"continuous scan rejected: {err}") from err
             except OSError as err:
                 if isinstance(err, AdcReadError):

@@ -94,6 +94,7 @@ class ContinuousStream:
         self._period_lo = 0.88 * self.nominal_s
         self._period_hi = 1.12 * self.nominal_s
         self._disagreements = 0  # runs in a row whose period disagreed with the known one
+        self._needs_calibration = True
         self._span_s = 0.3 * self.nominal_s  # how long the read + write of one step take
         self._start_s = 0.1 * self.nominal_s  # how long the start write takes
         self._late_s = 0.0  # typical lateness of a wake-up from sleep on this host
@@ -114,7 +115,10 @@ class ContinuousStream:
 
     def run(self) -> list[tuple[float, list[int]]]:
         """One verified run: ``(t_s, [code per sensor])`` per scan, oldest first."""
-        if self._period_hi - self._period_lo > self.CALIBRATED_WIDTH * self.nominal_s:
+        if self._needs_calibration:
+            # Once per start (and after the period was found to drift); if the bracket cannot
+            # get within 1 % (a slow bus), runs simply stay short.
+            self._needs_calibration = False
             self.calibrate()
         n_scans = min(self.run_scans, self._longest_safe_run())
         m = 3 * n_scans
@@ -138,15 +142,26 @@ class ContinuousStream:
         Conversion k surely spans [k * hi + start uncertainty, (k + 1) * lo]: that shrinks
         as k grows while the period is known only within [lo, hi].
         """
-        lo, hi = self._period_lo, self._period_hi
-        need_s = self._span_s + 0.1 * self.nominal_s + self._start_s
         n = 1
-        while n < self.max_run_scans:
-            k = 3 * (n + 1) - 1
-            if (k + 1) * lo - k * hi < need_s:
-                break
+        while n < self.max_run_scans and self._fits(3 * (n + 1) - 1):
             n += 1
         return n
+
+    def _fits(self, k: int) -> bool:
+        """Whether a step surely fits inside conversion ``k`` with the known period bounds."""
+        lo, hi = self._period_lo, self._period_hi
+        need_s = self._span_s + 0.1 * self.nominal_s + self._start_s
+        return (k + 1) * lo - k * hi >= need_s
+
+    @property
+    def step_s(self) -> float:
+        """Typical time of one step (result read + next input write) on this host and bus."""
+        return self._span_s
+
+    @property
+    def feasible(self) -> bool:
+        """Whether even a one-scan run can fit (false on a slow bus or a slow host)."""
+        return self._fits(2)
 
     def calibrate(self, rounds: int = 8) -> None:
         """Learn the chip's period from runs that need no timing window at all.
@@ -257,6 +272,10 @@ class ContinuousStream:
         [start_lo, t0]. So the real period lies in [period_lo, period_hi]. The period is a
         property of the chip: intersect with what earlier runs found (unless it drifted).
         """
+        # How long a step takes is a property of the host and the bus: learn it from every
+        # run, verified or not.
+        widest = max(last - first for _, first, last in spans)
+        self._span_s = 0.8 * self._span_s + 0.2 * widest
         run_hi = (idle_by - start_lo) / m
         run_lo = (busy_before - t0) / m if busy_before is not None else 0.0
         # A stop written one conversion late would make the run look (m + 1) / m slower:
@@ -290,13 +309,12 @@ class ContinuousStream:
             if self._disagreements >= 3:
                 self._disagreements = 0
                 self._period_lo, self._period_hi = 0.88 * self.nominal_s, 1.12 * self.nominal_s
-                self.period_s = self.nominal_s  # learn the period again (calibrate)
+                self.period_s = self.nominal_s
+                self._needs_calibration = True  # learn the period again
             raise StreamPhaseError(problem)
         self._disagreements = 0
         self._period_lo, self._period_hi = period_lo, period_hi
         self.period_s = (period_lo + period_hi) / 2.0
-        widest = max(last - first for _, first, last in spans)
-        self._span_s = 0.8 * self._span_s + 0.2 * widest
 
     def ensure_idle(self, deadline_s: float) -> None:
         """Power the chip down after an interrupted run and wait until OS reads 1."""

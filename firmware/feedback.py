@@ -165,8 +165,13 @@ TUNES: Mapping[str, tuple[Note, ...]] = {
     "hold_complete": (Note("C7", 0.12), _rest(0.08), Note("C7", 0.12)),
     "hold_short": (Note("B5", 0.25),),
     "set_done": (
-        Note("C6", 0.12), _rest(0.03), Note("E6", 0.12), _rest(0.03),
-        Note("G6", 0.12), _rest(0.03), Note("C7", 0.3),
+        Note("C6", 0.12),
+        _rest(0.03),
+        Note("E6", 0.12),
+        _rest(0.03),
+        Note("G6", 0.12),
+        _rest(0.03),
+        Note("C7", 0.3),
     ),
     "set_started": (Note("G6", 0.04),),
     "set_stopped": (Note("G6", 0.04), _rest(0.05), Note("D6", 0.04)),
@@ -236,20 +241,30 @@ class _RgbLamp:
 
     def __init__(self, pins: PinConfig, factory: Any, active_high: bool) -> None:
         self._led = RGBLED(
-            pins.led_red, pins.led_green, pins.led_blue,
-            active_high=active_high, pwm=True, pin_factory=factory,
+            pins.led_red,
+            pins.led_green,
+            pins.led_blue,
+            active_high=active_high,
+            pwm=True,
+            pin_factory=factory,
         )
 
     def show(self, pattern: LedPattern) -> None:
         if pattern.pulse_s is not None:
             self._led.pulse(
-                fade_in_time=pattern.pulse_s, fade_out_time=pattern.pulse_s,
-                on_color=pattern.color, off_color=pattern.base, n=pattern.count,
+                fade_in_time=pattern.pulse_s,
+                fade_out_time=pattern.pulse_s,
+                on_color=pattern.color,
+                off_color=pattern.base,
+                n=pattern.count,
             )
         elif pattern.blink_s is not None:
             self._led.blink(
-                on_time=pattern.blink_s[0], off_time=pattern.blink_s[1],
-                on_color=pattern.color, off_color=pattern.base, n=pattern.count,
+                on_time=pattern.blink_s[0],
+                off_time=pattern.blink_s[1],
+                on_color=pattern.color,
+                off_color=pattern.base,
+                n=pattern.count,
             )
         else:
             self._led.color = pattern.color
@@ -475,7 +490,9 @@ class Feedback:
                 except PinPWMUnsupported:
                     log.warning(
                         "feedback: pin factory %s has no PWM; the RGB LED is driven as a "
-                        "single LED on GPIO%d", type(factory).__name__, self.pins.led_green,
+                        "single LED on GPIO%d",
+                        type(factory).__name__,
+                        self.pins.led_green,
                     )
                     self._lamp = _SingleLamp(self.pins, factory, led_active_high)
             elif led == "single":
@@ -483,8 +500,11 @@ class Feedback:
             if buzzer != "none":
                 self._player = self._open_buzzer(buzzer, factory)
             self._button = Button(
-                self.pins.button, pull_up=True, bounce_time=BUTTON_BOUNCE_S,
-                hold_time=self._long_press_s, pin_factory=factory,
+                self.pins.button,
+                pull_up=True,
+                bounce_time=BUTTON_BOUNCE_S,
+                hold_time=self._long_press_s,
+                pin_factory=factory,
             )
         except Exception as err:
             # Broad on purpose, at the hardware boundary: besides gpiozero's errors and
@@ -492,7 +512,8 @@ class Feedback:
             # only. Every one of them means "no feedback", said in one GpioError.
             hint = (
                 " Is another program (a second insole-monitor?) using them?"
-                if isinstance(err, GPIOPinInUse) else ""
+                if isinstance(err, GPIOPinInUse)
+                else ""
             )
             raise GpioError(
                 f"cannot use the feedback pins (LED GPIO{self.pins.led_red}/"
@@ -510,7 +531,8 @@ class Feedback:
             log.warning(
                 "feedback: pin factory %s has no PWM; the tonal buzzer on GPIO%d is silent "
                 "(use an active buzzer with buzzer='active')",
-                type(factory).__name__, self.pins.buzzer,
+                type(factory).__name__,
+                self.pins.buzzer,
             )
             return None
 

@@ -271,3 +271,22 @@ def test_continuous_run_hit_by_a_stall_is_rejected_not_delivered() -> None:
 def test_unknown_strategy_is_rejected() -> None:
     with pytest.raises(AdcConfigError, match="single_shot"):
         open_adc(AdcConfig(), "emulated", strategy="burst")
+
+
+def test_continuous_falls_back_to_single_shot_on_a_slow_bus(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """At 100 kHz one step (read + write, 860 µs) cannot fit a 1163 µs conversion."""
+    clock = FakeClock()
+    bus = EmulatedI2CBus([EmulatedAds1x15(inputs=inputs)], clock=clock, bus_hz=100_000)
+    good = []
+    with open_adc(AdcConfig(), "emulated", emulator=bus, strategy="continuous") as adc:
+        for _ in range(20):
+            try:
+                good.append(adc.read_volts())
+            except AdcTimeoutError:
+                continue
+        assert adc.strategy == "single_shot"
+    assert "falling back to single-shot" in caplog.text
+    assert len(good) > 5
+    assert all(v == pytest.approx([0.8, 1.6, 2.4], abs=1e-3) for v in good)
