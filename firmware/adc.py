@@ -245,7 +245,7 @@ class Ads1x15Adc:
                 return self._scan(self._ads)
             except StreamPhaseError as err:
                 stream = self._stream
-                if stream is not None and stream.runs >= 3 and not stream.feasible:
+                if stream is not None and stream.rejected_in_a_row >= 5 and not stream.feasible:
                     # Degraded mode, announced: a step (one read and one write) takes too
                     # long for a conversion on this bus and host.
                     log.warning(

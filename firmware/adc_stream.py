@@ -29,6 +29,7 @@ the start and the end check is spread over many conversions once the period is k
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from typing import Any
 
@@ -103,6 +104,7 @@ class ContinuousStream:
         self.run_scans = 1
         self.runs = 0
         self.rejected_runs = 0
+        self.rejected_in_a_row = 0
         self.calibrations = 0
         self._words = {
             (mux, cont): config_word(config, mux, continuous=cont)
@@ -274,8 +276,9 @@ class ContinuousStream:
         """
         # How long a step takes is a property of the host and the bus: learn it from every
         # run, verified or not.
-        widest = max(last - first for _, first, last in spans)
-        self._span_s = 0.8 * self._span_s + 0.2 * widest
+        # (The median step: one late wake-up must not make every step look slow.)
+        typical = statistics.median(last - first for _, first, last in spans)
+        self._span_s = 0.8 * self._span_s + 0.2 * typical
         run_hi = (idle_by - start_lo) / m
         run_lo = (busy_before - t0) / m if busy_before is not None else 0.0
         # A stop written one conversion late would make the run look (m + 1) / m slower:
@@ -302,6 +305,7 @@ class ContinuousStream:
                 )
         if problem:
             self.rejected_runs += 1
+            self.rejected_in_a_row += 1
             # A late wake-up is usually a one-off: halve the run rather than start over.
             self.run_scans = max(1, m // 6)
             # A late stop disagrees once; a drifted oscillator disagrees every time.
@@ -313,6 +317,7 @@ class ContinuousStream:
                 self._needs_calibration = True  # learn the period again
             raise StreamPhaseError(problem)
         self._disagreements = 0
+        self.rejected_in_a_row = 0
         self._period_lo, self._period_hi = period_lo, period_hi
         self.period_s = (period_lo + period_hi) / 2.0
 
