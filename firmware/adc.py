@@ -183,8 +183,14 @@ class Ads1x15Adc:
             self._ads = ads
             self._in_flight_s = None  # the driver's constructor leaves the chip idle
             self._buffer.clear()
+            instant_bus = isinstance(self.bus, EmulatedI2CBus) and self.bus.bus_hz is None
             self._stream = ContinuousStream(
-                ads, self.config, self.clock, self._pins, self.max_run_scans
+                ads,
+                self.config,
+                self.clock,
+                self._pins,
+                self.max_run_scans,
+                wire_time=not instant_bus,
             )
             # AnalogIn carries the driver's code-to-volts rule for the configured gain.
             self._analog = tuple(AnalogIn(ads, pin - SINGLE_ENDED_MUX_OFFSET) for pin in self._pins)

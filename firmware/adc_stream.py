@@ -19,12 +19,16 @@ released:
 3. end the run by writing MODE=1 (power down after the last conversion) and poll OS until it
    reads 1, so the end of conversion ``M`` is bracketed by the last "busy" and the first
    "idle" check: that bounds the chip's real period;
-4. accept the run only if, for every period in those bounds, every action fell inside the
-   conversion it was meant for; otherwise raise ``AdcTimeoutError`` (retried by the
-   sampler) and start again with a short run and the new period estimate.
+4. accept the run only if its period agrees with what earlier runs found and, for every
+   period and start time within the bounds, every action fell inside the conversion it was
+   meant for; otherwise raise ``StreamPhaseError`` (``AdcTimeoutError`` to the caller, and
+   the sampler retries); the next run is half as long.
 
-Runs start at one scan and double (up to ``max_run_scans``) while they verify, so the cost of
-the start and the end check is spread over many conversions once the period is known.
+Before the first run the period is *calibrated* with runs that switch nothing (see
+``calibrate``). Runs then double (up to ``max_run_scans`` and ~50 ms, and only as long as
+the last step surely fits its conversion), so the cost of the start and of the end check is
+spread over many conversions. If even one scan cannot fit (a slow bus), ``feasible`` is
+false and ``firmware.adc`` falls back to single-shot scans with a warning.
 """
 
 from __future__ import annotations
@@ -83,9 +87,20 @@ class ContinuousStream:
     POLL_FRACTION = 0.02
 
     def __init__(
-        self, ads: Any, config: AdcConfig, clock: Clock, muxes: Sequence[int], max_run_scans: int
+        self,
+        ads: Any,
+        config: AdcConfig,
+        clock: Clock,
+        muxes: Sequence[int],
+        max_run_scans: int,
+        *,
+        wire_time: bool = True,
     ) -> None:
         self.ads = ads
+        # Physical floors on transfer times hold for a real bus (and an emulated one with wire
+        # time); an emulated bus without wire time transfers instantly.
+        self._start_floor_s = START_WRITE_MIN_S if wire_time else 0.0
+        self._latch_floor_s = READ_LATCH_MIN_S if wire_time else 0.0
         self.config = config
         self.clock = clock
         self.muxes = tuple(muxes)
@@ -214,7 +229,7 @@ class ContinuousStream:
         codes: list[int] = []
         spans: list[tuple[int, float, float]] = []  # (conversion index, first, last)
         # The STOP of the start write cannot come before its bits are on the wire.
-        start_lo = clock.monotonic() + START_WRITE_MIN_S
+        start_lo = clock.monotonic() + self._start_floor_s
         self._write(muxes[0], True)  # conversion 0 starts at this write's STOP
         t0 = clock.monotonic()
         self._write(muxes[1], True)  # inside conversion 0: selects conversion 1
@@ -227,7 +242,7 @@ class ContinuousStream:
             self._late_s += 0.1 * (min(woke_s + self._late_s - target_s, lead_s) - self._late_s)
             self._late_s = max(0.0, min(self._late_s, 0.5 * lead_s))
             # Likewise a register read latches only once pointer and address are sent.
-            first = woke_s + READ_LATCH_MIN_S
+            first = woke_s + self._latch_floor_s
             codes.append(self.ads.get_last_result(False))  # conversion k - 1
             if k + 1 < m:
                 self._write(muxes[(k + 1) % 3], True)

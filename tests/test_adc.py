@@ -290,3 +290,12 @@ def test_continuous_falls_back_to_single_shot_on_a_slow_bus(
     assert "falling back to single-shot" in caplog.text
     assert len(good) > 5
     assert all(v == pytest.approx([0.8, 1.6, 2.4], abs=1e-3) for v in good)
+
+
+def test_continuous_runs_on_a_bus_without_wire_time() -> None:
+    clock = FakeClock()
+    bus = EmulatedI2CBus([EmulatedAds1x15(inputs=inputs)], clock=clock)
+    with open_adc(AdcConfig(), "emulated", emulator=bus, strategy="continuous") as adc:
+        for _ in range(100):
+            assert adc.read_volts() == pytest.approx([0.8, 1.6, 2.4], abs=1e-3)
+        assert adc.strategy == "continuous"
