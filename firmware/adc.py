@@ -226,6 +226,17 @@ class Ads1x15Adc:
 
     # --- reading -----------------------------------------------------------------------------
 
+    def stream_stats(self) -> dict[str, int]:
+        """Counters of the continuous strategy: runs, rejected runs, calibrations."""
+        stream = self._stream
+        if stream is None:
+            return {"runs": 0, "rejected_runs": 0, "calibrations": 0}
+        return {
+            "runs": stream.runs,
+            "rejected_runs": stream.rejected_runs,
+            "calibrations": stream.calibrations,
+        }
+
     @property
     def full_scale_v(self) -> float:
         """The largest voltage the configured gain can represent."""

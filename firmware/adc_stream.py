@@ -142,11 +142,19 @@ class ContinuousStream:
         start_lo, t0, codes, spans = self._convert_run(m)
         busy_before, idle_by = self._await_end(t0, m)
         codes.append(self.ads.get_last_result(False))  # conversion m - 1
-        self._verify(
+        missed = self._verify(
             m, start_lo=start_lo, t0=t0, busy_before=busy_before, idle_by=idle_by, spans=spans
         )
         self._start_s = 0.8 * self._start_s + 0.2 * (t0 - start_lo)
-        self.run_scans = min(self.max_run_scans, n_scans * 2)
+        if missed is None:
+            self.run_scans = min(self.max_run_scans, n_scans * 2)
+        else:
+            # Step k missed: results read before it (conversions 0 .. k - 2) are still right.
+            k, why = missed
+            n_scans = max(0, k - 1) // 3
+            if n_scans == 0:
+                raise StreamPhaseError(why)
+            self.rejected_in_a_row = 0
         t_origin = (start_lo + t0) / 2.0
         return [
             (t_origin + (3 * scan + 1.5) * self.period_s, codes[3 * scan : 3 * scan + 3])
@@ -282,8 +290,11 @@ class ContinuousStream:
         busy_before: float | None,
         idle_by: float,
         spans: list[tuple[int, float, float]],
-    ) -> None:
-        """Raise ``StreamPhaseError`` unless every action hit its conversion; learn the period.
+    ) -> tuple[int, str] | None:
+        """Check every step and learn the period; the first missed step and why, or None.
+
+        Raises ``StreamPhaseError`` if the run's period disagrees with the known one (then
+        nothing of the run can be trusted).
 
         The end of conversion m lies in (busy_before, idle_by]; conversion 0 began in
         [start_lo, t0]. So the real period lies in [period_lo, period_hi]. The period is a
@@ -301,40 +312,39 @@ class ContinuousStream:
         # found before (at first: the data sheet's ±10 %, with a margin).
         period_lo, period_hi = max(self._period_lo, run_lo), min(self._period_hi, run_hi)
         self.runs += 1
-        problem = None
-        disagrees = period_lo > period_hi
-        if disagrees:
-            problem = (
-                f"the run's period {run_lo:.6f}-{run_hi:.6f} s disagrees with the known "
-                f"{self._period_lo:.6f}-{self._period_hi:.6f} s"
-            )
-        for k, first, last in spans:
-            if problem:
-                break
-            # Every action for conversion k must come after it began and before it ended,
-            # whatever the exact start and period were.
-            if first < t0 + k * period_hi or last >= start_lo + (k + 1) * period_lo:
-                problem = (
-                    f"conversion {k} of a run was missed (actions at {first - t0:.6f}-"
-                    f"{last - t0:.6f} s, period {period_lo:.6f}-{period_hi:.6f} s)"
-                )
-        if problem:
-            self.rejected_runs += 1
-            self.rejected_in_a_row += 1
-            # A late wake-up is usually a one-off: halve the run rather than start over.
-            self.run_scans = max(1, m // 6)
+        if period_lo > period_hi:
+            self._reject(m)
             # A late stop disagrees once; a drifted oscillator disagrees every time.
-            self._disagreements = self._disagreements + 1 if disagrees else 0
+            self._disagreements += 1
             if self._disagreements >= 3:
                 self._disagreements = 0
                 self._period_lo, self._period_hi = 0.88 * self.nominal_s, 1.12 * self.nominal_s
                 self.period_s = self.nominal_s
                 self._needs_calibration = True  # learn the period again
-            raise StreamPhaseError(problem)
+            raise StreamPhaseError(
+                f"the run's period {run_lo:.6f}-{run_hi:.6f} s disagrees with the known "
+                f"{self._period_lo:.6f}-{self._period_hi:.6f} s"
+            )
         self._disagreements = 0
+        for k, first, last in spans:
+            # Every action for conversion k must come after it began and before it ended,
+            # whatever the exact start and period were.
+            if first < t0 + k * period_hi or last >= start_lo + (k + 1) * period_lo:
+                self._reject(m)
+                return k, (
+                    f"conversion {k} of a run was missed (actions at {first - t0:.6f}-"
+                    f"{last - t0:.6f} s, period {period_lo:.6f}-{period_hi:.6f} s)"
+                )
         self.rejected_in_a_row = 0
         self._period_lo, self._period_hi = period_lo, period_hi
         self.period_s = (period_lo + period_hi) / 2.0
+        return None
+
+    def _reject(self, m: int) -> None:
+        self.rejected_runs += 1
+        self.rejected_in_a_row += 1
+        # A late wake-up is usually a one-off: halve the run rather than start over.
+        self.run_scans = max(1, m // 6)
 
     def ensure_idle(self, deadline_s: float) -> None:
         """Power the chip down after an interrupted run and wait until OS reads 1."""
