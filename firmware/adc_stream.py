@@ -248,7 +248,7 @@ class ContinuousStream:
             clock.sleep(target_s - self._late_s - clock.monotonic())
             woke_s = clock.monotonic()
             self._late_s += 0.1 * (min(woke_s + self._late_s - target_s, lead_s) - self._late_s)
-            self._late_s = max(0.0, min(self._late_s, 0.5 * lead_s))
+            self._late_s = max(0.0, min(self._late_s, 0.9 * lead_s))
             # Likewise a register read latches only once pointer and address are sent.
             first = woke_s + self._latch_floor_s
             codes.append(self.ads.get_last_result(False))  # conversion k - 1
