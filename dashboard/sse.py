@@ -7,9 +7,10 @@ the service must run enough threads for every tablet plus ordinary requests. The
   ``retry`` hint so a dropped connection is retried after about a second;
 - replays the current ``status`` and the latest ``frame`` so a (re)connecting page catches
   up without waiting for a change;
-- forwards every non-frame event as it comes (they are rare and each one matters);
-- throttles ``frame`` events to ``max_rate_hz``: only the newest frame is kept while waiting,
-  stale ones are dropped, so a slow client never builds a backlog;
+- forwards every non-frame event in order (they are rare and each one matters);
+- throttles ``frame`` events to ``max_rate_hz``: only the newest frame is kept while waiting
+  (the subscription conflates them), stale ones are dropped, so a slow client never builds
+  a backlog;
 - sends a keepalive comment when nothing was written for ``keepalive_s``, because a write is
   the only way a server notices that a client went away without closing;
 - closes its subscription when the client goes away (the WSGI server closes the generator,
@@ -82,6 +83,7 @@ def live_stream(
     keepalive_s: float = DEFAULT_KEEPALIVE_S,
     client_gone: Callable[[], bool] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[str]:
     """The text of one client's event stream (see the module docstring).
 
@@ -89,13 +91,20 @@ def live_stream(
     close a response it never iterates (a HEAD request), and a subscription taken eagerly
     would then never be closed. ``initial()`` is called just after subscribing (so nothing
     falls between the two) and its events follow the opening comment. ``client_gone`` (when
-    the server offers a way to ask) ends the stream as soon as the peer has disconnected.
+    the server offers a way to ask) ends the stream as soon as the peer has disconnected; a
+    subscription whose ``closed`` attribute turns true (service shutdown) ends it too.
     The subscription is closed however the stream ends.
+
+    Throttling relies on the subscription conflating frames (``Monitor.subscribe`` keeps
+    only the newest one): after a frame is sent the stream sleeps until the next one is
+    due, so the frames that arrive meanwhile replace each other instead of being turned
+    into JSON and thrown away, and the one sent is at most one sampling interval old.
+    Other events wait at most that one interval.
     """
     if max_rate_hz <= 0 or keepalive_s <= 0:
         raise ValueError("max_rate_hz and keepalive_s must be positive")
     frame_interval_s = 1.0 / max_rate_hz
-    # Wake at least this often to ask ``client_gone`` even when no event comes.
+    # Wake at least this often to notice a gone client even when no event comes.
     poll_s = min(keepalive_s, 1.0)
     subscription = subscribe()
     try:
@@ -104,39 +113,28 @@ def live_stream(
             yield format_event(kind, data)
         last_write = clock()
         next_frame_at = last_write
-        pending: Any = None  # newest frame not yet sent
         while True:
+            if getattr(subscription, "closed", False):
+                return
             if client_gone is not None and client_gone():
                 return
             now = clock()
-            if pending is not None and now >= next_frame_at:
-                chunk = format_event(FRAME, pending)
-                pending = None
-                next_frame_at = max(next_frame_at + frame_interval_s, now)
-                last_write = now
-                yield chunk
+            if now < next_frame_at:
+                sleep(next_frame_at - now)
                 continue
-            if now - last_write >= keepalive_s:
+            idle_s = now - last_write
+            if idle_s >= keepalive_s:
                 last_write = now
                 yield format_comment()
                 continue
-            wait_s = keepalive_s - (now - last_write)
-            if pending is not None:
-                wait_s = min(wait_s, next_frame_at - now)
-            item = subscription.get(max(0.0, min(wait_s, poll_s)))
+            item = subscription.get(min(keepalive_s - idle_s, poll_s))
             if item is None:
                 continue
             kind, data = item
-            if kind == FRAME:
-                pending = data
-                continue
-            # Keep order: the frame that came before this event goes first, even if that
-            # makes one frame early; otherwise the page would briefly show older counts.
-            chunk = ""
-            if pending is not None:
-                chunk = format_event(FRAME, pending)
-                pending = None
+            chunk = format_event(kind, data)
             last_write = clock()
-            yield chunk + format_event(kind, data)
+            if kind == FRAME:
+                next_frame_at = last_write + frame_interval_s
+            yield chunk
     finally:
         subscription.close()
