@@ -137,7 +137,9 @@ def test_switch_by_json(client: FlaskClient) -> None:
         ({"json": ["de"]}, "must be a JSON object"),
     ],
 )
-def test_switch_rejects_bad_input(client: FlaskClient, kwargs: dict[str, object], message: str) -> None:
+def test_switch_rejects_bad_input(
+    client: FlaskClient, kwargs: dict[str, object], message: str
+) -> None:
     response = client.post("/lang", **kwargs)  # type: ignore[arg-type]
     assert response.status_code == 400
     assert response.json is not None

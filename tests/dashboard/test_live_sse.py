@@ -47,7 +47,7 @@ class FakeTime:
 
 @pytest.fixture
 def hub() -> Iterator[Broadcaster]:
-    hub = Broadcaster(frame_json=lambda frame: dict(frame))
+    hub = Broadcaster(frame_json=dict)
     yield hub
     hub.close_all()
 
