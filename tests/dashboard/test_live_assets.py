@@ -58,11 +58,12 @@ def png_pixels(data: bytes) -> bytes:
 
 def test_committed_icons_are_what_the_generator_draws() -> None:
     folder = DASHBOARD / "static" / "icons"
-    for name, content in icons.icon_files().items():
+    for name, drawn in icons.icon_files().items():
         committed = (folder / name).read_bytes()
+        expected = drawn
         if name.endswith(".png"):
-            committed, content = png_pixels(committed), png_pixels(content)
-        assert committed == content, f"{name}: regenerate with python -m dashboard.icons"
+            committed, expected = png_pixels(committed), png_pixels(drawn)
+        assert committed == expected, f"{name}: regenerate with python -m dashboard.icons"
 
 
 def test_png_icons_are_valid_images_of_their_size() -> None:
