@@ -219,10 +219,12 @@
     var state = $("state");
     var setInfo = f.set || {};
     var stateClass, word;
-    if (setInfo.done) {
+    if (f.cue_key === "set_done") {
       stateClass = "state-done"; word = tr("live.state.done");
     } else if (f.balanced) {
       stateClass = "state-ok"; word = tr("live.state.balanced");
+    } else if (f.cue_key === "rest") {
+      stateClass = "state-unloaded"; word = tr("live.state.rest");
     } else if (!shares || f.cue_key === "load_foot") {
       stateClass = "state-unloaded"; word = tr("live.state.unloaded");
     } else {
