@@ -53,8 +53,8 @@ def require_browser() -> None:
     pytest.skip(reason)
 
 
-def make_driver() -> Any:
-    """A fresh headless Chromium with its own profile, logging console and network."""
+def make_driver(profile: Path) -> Any:
+    """A headless Chromium with the fresh profile ``profile``, logging console and network."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service as DriverService
 
@@ -62,11 +62,9 @@ def make_driver() -> Any:
     options.binary_location = str(CHROMIUM)
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    profile = tempfile.mkdtemp(prefix="insole-chromium-")
     options.add_argument(f"--user-data-dir={profile}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(options=options, service=DriverService(str(CHROMEDRIVER)))
-    driver.insole_profile = profile
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(30)
     return driver
@@ -76,12 +74,13 @@ def make_driver() -> Any:
 def browser() -> Iterator[Any]:
     """One Chromium for every test of a module (starting one costs seconds)."""
     require_browser()
-    driver = make_driver()
+    profile = Path(tempfile.mkdtemp(prefix="insole-chromium-"))
+    driver = make_driver(profile)
     try:
         yield driver
     finally:
         driver.quit()
-        shutil.rmtree(driver.insole_profile, ignore_errors=True)
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
