@@ -202,6 +202,7 @@
 
     // Centre of pressure and its trail
     var cop = $("cop");
+    if (trail.length && trail[trail.length - 1][0] > f.t_s) { trail = []; }  // a restarted clock
     if (shares) {
       var p = toMm(shares);
       cop.setAttribute("cx", p[0].toFixed(1));
