@@ -1,17 +1,19 @@
 """Live page, Server-Sent Events stream and session control.
 
-Routes (JSON in and out for ``/api``; errors are ``{"error", "message"[, "field"]}``):
+Routes (JSON in and out for ``/api``; errors are ``{"error", "message"[, "field"]}``, 400 for
+bad input and 409 for an action the device refuses in its state, e.g. stopping when no
+set runs or taring before the first reading):
 
 ================================ =========================================================
 ``GET /``                        the live page
 ``GET /api/stream``              SSE: ``frame`` (``LiveState.to_json()``) and the other
                                  events of docs/ARCHITECTURE.md; ``status`` and the latest
-                                 ``frame`` are replayed on connect
+                                 ``frame`` come first on connect
 ``GET /api/status``              ``Monitor.status()``
 ``GET /api/live``                ``{"frame": <latest LiveState or null>}``
 ``POST /api/set/start``          ``{"exercise"?, "foot"?}`` -> ``{"session_id"}``
-``POST /api/set/stop``           -> ``{"stopped": true}``
-``POST /api/tare``               -> what ``Monitor.tare()`` reports
+``POST /api/set/stop``           -> ``{"stopped": true, "session_id", "correct", ...}``
+``POST /api/tare``               -> ``{"tare_n", "drift_warning", "calibration_id"}``
 ``POST /api/target/capture``     ``{"duration_s"?}`` -> 202 ``{"capturing": true, ...}``;
                                  the result arrives as a ``target_captured`` event
 ``POST /lang``                   ``lang`` (form or JSON) -> cookie; form posts are
@@ -141,7 +143,8 @@ def stream() -> Response:
     client_gone = request.environ.get("waitress.client_disconnected")
 
     def initial() -> Iterator[tuple[str, Any]]:
-        yield "status", monitor.status()
+        # The subscription's first event is the current status; the latest frame makes a
+        # (re)connecting page whole at once instead of at the next frame.
         latest = monitor.latest()
         if latest is not None:
             yield sse.FRAME, latest
@@ -185,10 +188,10 @@ def start_set() -> Response:
 
 @bp.post("/api/set/stop")
 def stop_set() -> Response:
-    """Stop the running set (nothing happens when none runs)."""
+    """Stop the running set; 409 when none runs."""
     _reject_unknown(json_body(), ())
-    _call_monitor("stop_set")
-    return jsonify({"stopped": True})
+    summary = _call_monitor("stop_set")
+    return jsonify({"stopped": True, **(summary or {})})
 
 
 @bp.post("/api/tare")

@@ -26,6 +26,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 FRAME = "frame"
+RENAMED_KINDS = {"error": "device_error", "open": "device_open", "message": "device_message"}
+"""Monitor event kinds that ``EventSource`` reserves for itself, and the names sent instead
+(an ``error`` event would look like a broken connection to the page)."""
 DEFAULT_MAX_RATE_HZ = 25.0
 DEFAULT_KEEPALIVE_S = 15.0
 RETRY_MS = 1000
@@ -49,6 +52,7 @@ def _json(data: Any) -> str:
 
 def format_event(kind: str, data: Any) -> str:
     """One SSE event: ``event: <kind>`` and the JSON ``data`` on one line."""
+    kind = RENAMED_KINDS.get(kind, kind)
     if not kind or any(c in kind for c in "\r\n:"):
         raise ValueError(f"event kind must be a non-empty word without ':' or newlines: {kind!r}")
     return f"event: {kind}\ndata: {_json(sanitise(data))}\n\n"

@@ -309,33 +309,41 @@
     div.textContent = text;
     return div;
   }
-  function sensorFaults(st) {
-    var faults = [];
-    var sensors = (st && (st.sensors || st.health)) || {};
-    SENSORS.forEach(function (name) {
-      var h = sensors[name];
-      if (h && (h.ok === false || (h.state && h.state !== "ok"))) { faults.push(name); }
-    });
-    return faults;
+  var BANNER_LEVELS = { info: "warn", warning: "warn", error: "bad" };
+  // The monitor names each banner by key (simulated, sensor_fault.<sensor>,
+  // logging_paused, ...); the text shown is ours, translated, with the monitor's English
+  // text as the fallback for a key we do not know.
+  function statusBanner(b, st) {
+    var key = String(b.key || "");
+    var level = BANNER_LEVELS[b.level] || "warn";
+    if (key === "simulated") { return banner(key, level, tr("banner.simulated")); }
+    if (key.indexOf("sensor_fault.") === 0) {
+      var name = key.slice("sensor_fault.".length);
+      var sensors = (st.health && st.health.sensors) || {};
+      var state = (sensors[name] && sensors[name].state) || "";
+      var textKey = texts["banner.sensor_fault." + state] ? "banner.sensor_fault." + state : "banner.sensor_fault";
+      return banner(key, level, tr(textKey, { point: tr("sensor." + name) }));
+    }
+    if (key === "logging_paused") {
+      return banner(key, level, tr("banner.logging_paused", { reason: b.text || "" }));
+    }
+    return banner(key, level, b.text || key);
   }
   function renderBanners() {
     var list = [];
     if (!connected) { list.push(banner("connection", "bad", tr("banner.connection_lost"))); }
     if (status) {
-      sensorFaults(status).forEach(function (name) {
-        list.push(banner("sensor_fault", "bad", tr("banner.sensor_fault", { point: tr("sensor." + name) })));
-      });
-      if (status.source && status.source.simulated) {
-        list.push(banner("simulated", "warn", tr("banner.simulated")));
-      }
-      (status.banners || []).forEach(function (b) {
-        if (!b || !b.key || b.key === "simulated" || b.key === "sensor_fault") { return; }
-        var text = texts["banner." + b.key] ? tr("banner." + b.key, b.values || b) : (b.text || b.key);
-        list.push(banner(b.key, b.level || "warn", text));
-      });
+      (status.banners || []).forEach(function (b) { if (b) { list.push(statusBanner(b, status)); } });
     }
+    // Most serious first: a fault must not hide below an information.
+    var rank = { bad: 0, warn: 1 };
+    list.sort(function (x, y) {
+      return rank[x.className.split("banner-")[1]] - rank[y.className.split("banner-")[1]];
+    });
     var box = $("banners");
-    var keyOf = function (nodes) { return Array.prototype.map.call(nodes, function (n) { return n.dataset.banner + n.textContent; }).join("|"); };
+    var keyOf = function (nodes) {
+      return Array.prototype.map.call(nodes, function (n) { return n.dataset.banner + n.textContent; }).join("|");
+    };
     if (keyOf(box.children) !== keyOf(list)) { box.replaceChildren.apply(box, list); }
   }
 
@@ -382,6 +390,13 @@
       drawStatic();
       message(tr("live.msg.target_captured"));
     });
+    on("tared", function (data) {
+      message(data.drift_warning ? data.drift_warning : tr("live.msg.tared"), !!data.drift_warning);
+    });
+    on("target_failed", function (data) { message(tr("live.msg.failed", { message: data.message }), true); });
+    on("device_error", function (data) {
+      if (data && data.message) { message(tr("live.msg.failed", { message: data.message }), true); }
+    });
     on("gap", function (data) {
       message(tr("live.msg.gap", { seconds: fmt(data.end_s - data.start_s, 1) }));
     });
@@ -425,7 +440,7 @@
     }
   });
   $("tare").addEventListener("click", function () {
-    post("/api/tare").then(function () { message(tr("live.msg.tared")); }).catch(ignore);
+    post("/api/tare").catch(ignore);  // the "tared" event tells every open page
   });
   $("capture").addEventListener("click", function () {
     post("/api/target/capture", { duration_s: 3 }).then(function (data) {

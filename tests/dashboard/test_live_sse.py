@@ -57,6 +57,11 @@ def test_event_is_one_json_line_with_its_kind() -> None:
     assert text == 'event: hold_ended\ndata: {"outcome":"correct","score":87.5}\n\n'
 
 
+@pytest.mark.parametrize(("kind", "sent"), [("error", "device_error"), ("open", "device_open")])
+def test_kinds_reserved_by_eventsource_are_renamed(kind: str, sent: str) -> None:
+    assert sse.format_event(kind, {"message": "x"}).startswith(f"event: {sent}\n")
+
+
 def test_non_finite_numbers_become_null_not_invalid_json() -> None:
     text = sse.format_event("frame", {"shares": [float("nan"), 0.5], "t": float("inf")})
     assert parse_events(text) == [("frame", {"shares": [None, 0.5], "t": None})]
