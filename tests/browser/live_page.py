@@ -82,14 +82,18 @@ def requested_urls(driver: Any) -> list[str]:
     return urls
 
 
+INTERNAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-untrusted", "devtools"}
+"""Schemes the browser serves from itself (its own new-tab page, inline data)."""
+
+
 def foreign(urls: list[str]) -> list[str]:
     """URLs that leave this machine."""
     bad = []
     for url in urls:
         parts = urlsplit(url)
-        if parts.scheme in ("data", "blob", "about"):
+        if parts.scheme in INTERNAL_SCHEMES:
             continue
-        if parts.hostname not in LOCAL_HOSTS:
+        if parts.scheme not in ("http", "https", "ws", "wss") or parts.hostname not in LOCAL_HOSTS:
             bad.append(url)
     return bad
 
