@@ -45,7 +45,7 @@ def page(browser: Any, service: Service) -> Any:
 
 
 def test_numbers_move(page: Any) -> None:
-    seen = set()
+    seen: set[tuple[str, ...]] = set()
     deadline = time.monotonic() + 5.0
     while time.monotonic() < deadline and len(seen) < 5:
         seen.add(tuple(text(page, f"share-value-{n}") for n in ("heel", "little_toe", "big_toe")))
