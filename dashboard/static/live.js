@@ -27,9 +27,10 @@
     }
     return text;
   }
-  function fmt(value, digits) {
+  function fmt(value, digits, minDigits) {
     return Number(value).toLocaleString(lang, {
-      minimumFractionDigits: digits, maximumFractionDigits: digits
+      minimumFractionDigits: minDigits === undefined ? digits : minDigits,
+      maximumFractionDigits: digits
     });
   }
 
@@ -244,8 +245,9 @@
     $("hold-fill").style.width = Math.min(100, 100 * elapsed / target).toFixed(1) + "%";
     $("hold-bar").setAttribute("aria-valuenow", elapsed.toFixed(1));
     $("hold-bar").setAttribute("aria-valuemax", String(target));
-    $("hold-time").textContent = tr("live.hold.time", { elapsed: fmt(elapsed, 1), target: fmt(target, 0) });
+    $("hold-time").textContent = tr("live.hold.time", { elapsed: fmt(elapsed, 1), target: fmt(target, 1, 0) });
     document.querySelector(".hold").className = "hold hold-" + hold.state + (complete ? " hold-complete" : "");
+    if (complete && f.balanced) { $("cue").textContent = tr("live.hold.complete"); }
     if (complete && !completeCued) {
       completeCued = true;
       cues.holdComplete();
