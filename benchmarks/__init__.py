@@ -1,1 +1,1 @@
-"""Benchmarks: scripts that measure and print figures (run with ``python -m benchmarks.<name>``)."""
+"""Benchmark scripts: run as ``python -m benchmarks.<name>``; they print figures, never assert."""

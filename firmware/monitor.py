@@ -166,9 +166,7 @@ class Monitor:
         return {
             "t_s": frame.t_s,
             "volts": {n: round(v, 5) for n, v in zip(SENSORS, volts, strict=True)},
-            "forces_n": {
-                n: round(untared.force_n(i, volts[i]), 3) for i, n in enumerate(SENSORS)
-            },
+            "forces_n": {n: round(untared.force_n(i, volts[i]), 3) for i, n in enumerate(SENSORS)},
         }
 
     def status(self) -> dict[str, Any]:
