@@ -512,11 +512,6 @@ def test_monitor_events_drive_the_led_and_the_buzzer(
     monitor.stop_set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Monitor.process passes only balanced and hold state to the feedback, not the "
-    "load (loaded / total_n), so off balance cannot be told from an unloaded foot",
-)
 def test_monitor_off_balance_shows_red(
     monitor_with_feedback: Monitor, fb: Feedback, factory: MockFactory
 ) -> None:
