@@ -196,7 +196,7 @@ def measure_page(base_url: str) -> dict[str, Any]:
 def run(seconds: float, client_counts: list[int]) -> dict[str, Any]:
     """Start the service, measure, stop it; returns every figure."""
     data_dir = Path(tempfile.mkdtemp(prefix="insole-bench-"))
-    service = Service(data_dir, ["--source", "emulated", "--script", DEMO_SCRIPT, "--loop"])
+    service = Service(data_dir, ["--source", "emulated", "--no-gpio", "--script", DEMO_SCRIPT])
     service.start()
     try:
         page = measure_page(service.url)
