@@ -17,7 +17,7 @@ from dashboard import create_app
 from firmware.monitor import Monitor, SourceInfo
 from insole.frames import SENSORS, VoltsFrame
 from insole.store import SessionLog
-from tests.dashboard.test_live_sse import parse_events
+from tests.dashboard.sse_text import parse_events
 from tests.scripted import BIG_TOE_UP, HOLD, REST, scripted, to_volts
 
 SIM = SourceInfo("emulated", True, "test insole")

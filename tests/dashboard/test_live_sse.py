@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,24 +9,7 @@ import pytest
 
 from dashboard import sse
 from firmware.broadcast import Broadcaster
-
-
-def parse_events(text: str) -> list[tuple[str, Any]]:
-    """(kind, data) of every event in an SSE text; comments become ("comment", text)."""
-    events: list[tuple[str, Any]] = []
-    for block in text.split("\n\n"):
-        if not block:
-            continue
-        lines = block.split("\n")
-        if lines[0].startswith(":"):
-            events.append(("comment", lines[0][1:].strip()))
-            continue
-        fields = dict(line.split(": ", 1) for line in lines)
-        if "retry" in fields:
-            events.append(("retry", int(fields["retry"])))
-        else:
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
+from tests.dashboard.sse_text import parse_events
 
 
 class FakeTime:
