@@ -152,6 +152,15 @@ def test_language_switch(page: Any) -> None:
     wait_for("the English page", lambda: text(page, "set-toggle") == "Start set")
 
 
+def test_page_is_installable(page: Any) -> None:
+    manifest = page.execute_cdp_cmd("Page.getAppManifest", {})
+    assert manifest["url"].endswith("/static/manifest.webmanifest")
+    assert manifest["errors"] == []
+    assert manifest["manifest"]["display"] == "kStandalone"
+    # Chromium's own verdict on "Add to home screen" / "Install app".
+    assert page.execute_cdp_cmd("Page.getInstallabilityErrors", {})["installabilityErrors"] == []
+
+
 @pytest.mark.parametrize(("width", "height"), SCREEN_SIZES)
 def test_layout_fits_the_screen(page: Any, shot_dir: Path, width: int, height: int) -> None:
     live_page.set_viewport(page, width, height)
