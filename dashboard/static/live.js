@@ -91,13 +91,23 @@
   // ---- Screen wake lock during a set ---------------------------------------------------
   var wakeLock = null;
   var setRunning = false;
+  // The lock's state is mirrored in <body data-wake-lock> (held, released, refused) so
+  // that it can be seen from outside the script, e.g. by the browser tests.
   function keepAwake(on) {
     if (!("wakeLock" in navigator)) { return; }
     if (on && !wakeLock && document.visibilityState === "visible") {
       navigator.wakeLock.request("screen").then(function (lock) {
+        if (!setRunning) { lock.release(); return; }  // the set ended while we asked
         wakeLock = lock;
-        lock.addEventListener("release", function () { wakeLock = null; });
-      }).catch(function () { /* refused (battery saver, no gesture): the page still works */ });
+        document.body.dataset.wakeLock = "held";
+        lock.addEventListener("release", function () {
+          wakeLock = null;
+          document.body.dataset.wakeLock = "released";
+        });
+      }).catch(function () {
+        // Refused (battery saver, hidden tab): the page still works, the screen may dim.
+        document.body.dataset.wakeLock = "refused";
+      });
     } else if (!on && wakeLock) {
       wakeLock.release().catch(function () {});
       wakeLock = null;

@@ -67,6 +67,7 @@ def test_numbers_move(page: Any) -> None:
 def test_nine_second_hold_is_correct_and_five_second_hold_is_short(page: Any) -> None:
     page.find_element("id", "set-toggle").click()
     wait_for("the set to start", lambda: text(page, "set-toggle") == "Stop set", timeout_s=5)
+    wait_for("the screen wake lock", lambda: wake_lock(page) == "held", timeout_s=5)
     outcomes: set[str] = set()
     rep_lines: set[str] = set()
 
@@ -89,6 +90,12 @@ def test_nine_second_hold_is_correct_and_five_second_hold_is_short(page: Any) ->
     assert any(4.0 <= d < 8.0 for d in short_durations), short
     assert any(re.fullmatch(r"[1-9]\d* of 10 correct", line) for line in rep_lines), rep_lines
     wait_for("the set to stop", lambda: text(page, "set-toggle") == "Start set", timeout_s=5)
+    wait_for("the wake lock to go", lambda: wake_lock(page) == "released", timeout_s=5)
+
+
+def wake_lock(page: Any) -> str:
+    state: str = page.execute_script("return document.body.dataset.wakeLock || ''")
+    return state
 
 
 def test_simulated_insole_is_announced(page: Any) -> None:
