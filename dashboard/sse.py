@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, Protocol
 
 FRAME = "frame"
@@ -88,7 +88,7 @@ def live_stream(
     client_gone: Callable[[], bool] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """The text of one client's event stream (see the module docstring).
 
     ``subscribe`` is called when the first chunk is requested, not before: a WSGI server may

@@ -140,7 +140,7 @@ def test_switch_by_json(client: FlaskClient) -> None:
 def test_switch_rejects_bad_input(
     client: FlaskClient, kwargs: dict[str, object], message: str
 ) -> None:
-    response = client.post("/lang", **kwargs)  # type: ignore[arg-type]
+    response = client.post("/lang", **kwargs)
     assert response.status_code == 400
     assert response.json is not None
     assert message in response.json["message"]
