@@ -210,7 +210,11 @@ def run(seconds: float, client_counts: list[int]) -> dict[str, Any]:
 
 def report(results: dict[str, Any]) -> str:
     """The figures as a text table with each target and pass/fail."""
-    lines = ["Live latency, frame sampled -> event received (loopback, emulated insole)"]
+    status = results["status"]
+    lines = [
+        "Live latency, frame sampled -> event received (loopback)",
+        f"source: {status['source']['description']}; sampling {status['frame_rate_hz']:g} frames/s",
+    ]
     lines.append(
         f"{'clients':>7} {'events':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
         f"{'max ms':>7} {'rate/client Hz':>15}"
