@@ -27,7 +27,8 @@ RECORDING_STATUSES = ("recording", "running", "active")
 def all_summaries(log: Any) -> list[dict[str, Any]]:
     """Every session's summary, oldest first."""
     return sorted(
-        (summary_dict(s) for s in log.list_sessions()), key=lambda s: (s["started_at"] or "", s["id"])
+        (summary_dict(s) for s in log.list_sessions()),
+        key=lambda s: (s["started_at"] or "", s["id"]),
     )
 
 

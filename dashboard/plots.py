@@ -21,17 +21,16 @@ import numpy as np
 from markupsafe import Markup, escape
 from numpy.typing import NDArray
 
+from insole.balance import MIN_TOTAL_N
 from insole.frames import SENSORS
 
 FloatArray = NDArray[np.float64]
 
-MIN_TOTAL_N = 1.0
-"""Below this total load shares and the centre of pressure are undefined (nothing to divide)."""
 
 TIMELINE_POINTS = 1000
 """Buckets per share line on the session timeline: about one per horizontal pixel."""
 
-COP_POINTS = 240
+COP_POINTS = 150
 """Points per centre-of-pressure path: enough to show sway, small enough for many holds."""
 
 
@@ -142,7 +141,7 @@ def _nice_step(span: float, target_ticks: int) -> float:
     if span <= 0:
         return 1.0
     raw = span / target_ticks
-    magnitude = 10 ** math.floor(math.log10(raw))
+    magnitude = 10.0 ** math.floor(math.log10(raw))
     for factor in (1.0, 2.0, 5.0, 10.0):
         if raw <= factor * magnitude:
             return factor * magnitude
@@ -152,7 +151,7 @@ def _nice_step(span: float, target_ticks: int) -> float:
 def _ticks(low: float, high: float, target_ticks: int = 6) -> list[float]:
     step = _nice_step(high - low, target_ticks)
     first = math.ceil(low / step) * step
-    count = int(math.floor((high - first) / step + 1e-9)) + 1
+    count = math.floor((high - first) / step + 1e-9) + 1
     return [first + i * step for i in range(max(count, 0))]
 
 
@@ -170,6 +169,18 @@ def _text(x: float, y: float, text: str, css_class: str, anchor: str = "middle")
         f'<text x="{_num(x)}" y="{_num(y)}" class="{css_class}" '
         f'text-anchor="{anchor}">{escape(text)}</text>'
     )
+
+
+TIME_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+"""Tick spacings of a time axis: round seconds, then whole minutes."""
+
+
+def _time_step(span_s: float, target_ticks: int) -> float:
+    """The smallest round time step giving at most ``target_ticks`` ticks."""
+    for step in TIME_STEPS_S:
+        if span_s / step <= target_ticks:
+            return float(step)
+    return _nice_step(span_s, target_ticks)
 
 
 def _time_label(seconds: float, step_s: float) -> str:
@@ -198,7 +209,7 @@ def share_timeline(
     ``frames`` is the ``(n, 4)`` array ``t_s, heel_n, little_toe_n, big_toe_n``; the
     shares are averaged into ``TIMELINE_POINTS`` buckets before drawing.
     """
-    box = Frame2D(width=1000, height=280, left=48, right=16, top=30, bottom=40)
+    box = Frame2D(width=1000, height=290, left=48, right=16, top=44, bottom=40)
     out = _svg_open(box, "timeline", title)
     if len(frames) < 2:
         out.append(_text(box.width / 2, box.height / 2, empty_text, "empty"))
@@ -214,15 +225,20 @@ def share_timeline(
     def y_of(share: FloatArray | float) -> FloatArray | float:
         return box.top + (1.0 - share) * box.inner_h
 
+    last_label_x = -math.inf
     for span in spans:
         x0 = float(x_of(max(span.start_s, t0)))
         x1 = float(x_of(min(span.end_s, t1)))
+        # Label a hold only where it does not collide with the previous label.
+        label_x = (x0 + x1) / 2
+        label = ""
+        if label_x - last_label_x >= 8 * len(span.label) + 4:
+            label = _text(label_x, box.top - 5, span.label, "span-label")
+            last_label_x = label_x
         out.append(
             f'<g class="span {escape(span.css_class)}"><title>{escape(span.title)}</title>'
             f'<rect x="{_num(x0)}" y="{_num(box.top)}" width="{_num(max(x1 - x0, 0.5))}" '
-            f'height="{_num(box.inner_h)}"/>'
-            + _text((x0 + x1) / 2, box.top - 6, span.label, "span-label")
-            + "</g>"
+            f'height="{_num(box.inner_h)}"/>{label}</g>'
         )
     for share in (0.0, 0.25, 0.5, 0.75, 1.0):
         y = float(y_of(share))
@@ -231,8 +247,8 @@ def share_timeline(
             f'y1="{_num(y)}" y2="{_num(y)}"/>'
         )
         out.append(_text(box.left - 6, y + 4, f"{share:.2f}", "tick", "end"))
-    step = _nice_step(duration, 8)
-    for tick in _ticks(0.0, duration, 8):
+    step = _time_step(duration, 10)
+    for tick in np.arange(0.0, duration + 1e-9, step).tolist():
         x = float(x_of(t0 + tick))
         out.append(
             f'<line class="tickmark" x1="{_num(x)}" x2="{_num(x)}" '
@@ -240,7 +256,7 @@ def share_timeline(
         )
         out.append(_text(x, box.height - box.bottom + 18, _time_label(tick, step), "tick"))
     out.append(_text(box.left + box.inner_w / 2, box.height - 4, time_label, "axis-label"))
-    out.append(_text(12, box.top - 12, share_label, "axis-label", "start"))
+    out.append(_text(box.left - 40, 16, share_label, "axis-label", "start"))
 
     t_mean, means = bucket_means(frames[:, 0], shares_of(frames), TIMELINE_POINTS)
     xs = np.asarray(x_of(t_mean), dtype=np.float64)
@@ -355,7 +371,7 @@ def trend(
     last = ordered[-1].started_at
     end = max(last + timedelta(days=1), week_start + timedelta(days=7))
     span_s = (end - week_start).total_seconds()
-    max_correct = max(5, max(p.correct for p in ordered))
+    max_correct = max(5, *(p.correct for p in ordered))
     correct_top = _ticks(0, max_correct, 5)[-1]
     if correct_top < max_correct:
         correct_top += _nice_step(max_correct, 5)
@@ -371,7 +387,9 @@ def trend(
             f'y2="{_num(box.top + box.inner_h)}"/>'
         )
         if monday < end - timedelta(days=1):
-            out.append(_text(x + 4, box.height - box.bottom + 18, week_label(monday), "tick", "start"))
+            out.append(
+                _text(x + 4, box.height - box.bottom + 18, week_label(monday), "tick", "start")
+            )
         monday += timedelta(days=7)
     for tick in _ticks(0, correct_top, 5):
         y = box.top + (1 - tick / correct_top) * box.inner_h
@@ -429,9 +447,7 @@ def calibration_curves(
     """Divider volts against force for each sensor: measured points and fitted curves."""
     box = Frame2D(width=640, height=360, left=52, right=16, top=30, bottom=44)
     out = _svg_open(box, "curves", title)
-    max_force = max(
-        [20.0] + [force * 1.1 for s in series for force, _v in s.measured]
-    )
+    max_force = max([20.0] + [force * 1.1 for s in series for force, _v in s.measured])
     force_top = _ticks(0, max_force, 6)[-1]
     if force_top < max_force:
         force_top += _nice_step(max_force, 6)

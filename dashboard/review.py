@@ -198,7 +198,11 @@ def detail(session_id: int) -> str:
     data = load_session(get_log(), session_id, current_settings())
     timeline, cops = session_plots(data)
     return render_template(
-        "review_detail.html", s=data.summary, holds=data.holds, timeline=timeline, cops=cops,
+        "review_detail.html",
+        s=data.summary,
+        holds=data.holds,
+        timeline=timeline,
+        cops=cops,
         settings=data.settings,
     )
 
@@ -209,7 +213,11 @@ def report(session_id: int) -> str:
     data = load_session(get_log(), session_id, current_settings())
     timeline, cops = session_plots(data)
     return render_template(
-        "report.html", s=data.summary, holds=data.holds, timeline=timeline, cops=cops,
+        "report.html",
+        s=data.summary,
+        holds=data.holds,
+        timeline=timeline,
+        cops=cops,
         settings=data.settings,
     )
 

@@ -1,0 +1,175 @@
+"""JSON API of the settings and the calibration (documented in ``dashboard/openapi.json``).
+
+Errors are JSON: ``{"error": "...", "field": "..."}`` with status 400 for a bad value
+(``field`` names it), 503 when no monitor is attached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from dashboard.context import get_log, get_monitor
+from insole.calibration import Calibration, fit_curve
+from insole.errors import CalibrationError, InsoleError, SettingsError
+from insole.frames import SENSORS
+from insole.sensor_model import Divider
+from insole.settings import FOOT_SIDES, LANGUAGES, RANGES
+
+bp = Blueprint("settings_api", __name__, url_prefix="/api")
+
+CAPTURE_RANGE_S = (1.0, 10.0)
+"""How long "show a correct hold" may record, in seconds."""
+
+
+class ApiError(Exception):
+    """A request the API refuses, with the field at fault (answered as 400)."""
+
+    def __init__(self, field: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.status = status
+
+
+def _json_body() -> Mapping[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, Mapping):
+        raise ApiError("body", "the request body must be a JSON object")
+    return body
+
+
+def settings_document(settings: Any) -> dict[str, Any]:
+    """Current settings with the allowed ranges and choices a client needs for a form."""
+    return {
+        "settings": settings.to_dict(),
+        "ranges": {name: dataclasses.asdict(allowed) for name, allowed in RANGES.items()},
+        "choices": {"foot": list(FOOT_SIDES), "language": list(LANGUAGES)},
+    }
+
+
+@bp.get("/settings")
+def get_settings() -> ResponseReturnValue:
+    """The current settings, allowed ranges and choices."""
+    return jsonify(settings_document(get_monitor().settings))
+
+
+@bp.put("/settings")
+def put_settings() -> ResponseReturnValue:
+    """Change some settings: all of them are applied, or (on any bad value) none."""
+    monitor = get_monitor()
+    changes = _json_body()
+    try:
+        settings = monitor.update_settings(dict(changes))
+    except SettingsError as err:
+        raise ApiError(err.field, err.message) from err
+    return jsonify(settings_document(settings))
+
+
+@bp.post("/settings/target")
+def capture_target() -> ResponseReturnValue:
+    """Record a demonstrated correct hold; the result arrives as a ``target_captured`` event."""
+    body = request.get_json(silent=True) or {}
+    duration_s = body.get("duration_s", 3.0) if isinstance(body, Mapping) else None
+    low, high = CAPTURE_RANGE_S
+    if (
+        isinstance(duration_s, bool)
+        or not isinstance(duration_s, int | float)
+        or not math.isfinite(duration_s)
+        or not low <= duration_s <= high
+    ):
+        raise ApiError("duration_s", f"must be a number from {low:g} to {high:g} seconds")
+    try:
+        get_monitor().capture_target(float(duration_s))
+    except InsoleError as err:
+        raise ApiError("duration_s", str(err), status=409) from err
+    return jsonify(capturing=True, duration_s=float(duration_s)), 202
+
+
+@bp.get("/calibration")
+def get_calibration() -> ResponseReturnValue:
+    """The latest saved calibration (``null`` when none was saved yet)."""
+    latest = get_log().latest_calibration()
+    if latest is None:
+        return jsonify(id=None, calibration=None)
+    calibration_id, data = latest
+    return jsonify(id=calibration_id, calibration=data)
+
+
+def _points(body: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]]:
+    raw = body.get("points")
+    if not isinstance(raw, Mapping) or not set(raw) <= set(SENSORS):
+        raise ApiError("points", f"must map sensor names ({', '.join(SENSORS)}) to point lists")
+    points: dict[str, list[tuple[float, float]]] = {}
+    for name, pairs in raw.items():
+        try:
+            points[name] = [(float(force), float(volts)) for force, volts in pairs]
+        except (TypeError, ValueError) as err:
+            raise ApiError("points", f"{name}: points must be [force_n, volts] pairs") from err
+    return points
+
+
+def _divider(body: Mapping[str, Any]) -> Divider:
+    settings = get_monitor().settings
+    try:
+        return Divider(
+            float(body.get("supply_v", settings.supply_v)),
+            float(body.get("r_fixed_ohm", settings.r_fixed_ohm)),
+        )
+    except (TypeError, ValueError) as err:
+        raise ApiError("divider", str(err)) from err
+
+
+@bp.post("/calibration/fit")
+def fit() -> ResponseReturnValue:
+    """Fit a curve per sensor to known-weight points; nothing is stored."""
+    body = _json_body()
+    divider = _divider(body)
+    curves: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, points in _points(body).items():
+        try:
+            curve = fit_curve(points, divider)
+        except CalibrationError as err:
+            errors[name] = str(err)
+        else:
+            curves[name] = {"r_at_1n_ohm": curve.r_at_1n_ohm, "exponent": curve.exponent}
+    return jsonify(curves=curves, errors=errors), 200 if not errors else 400
+
+
+@bp.post("/calibration")
+def save_calibration() -> ResponseReturnValue:
+    """Store a calibration (``Calibration.to_dict`` form) with a label."""
+    body = _json_body()
+    data = body.get("calibration")
+    label = body.get("label", "")
+    if not isinstance(label, str) or len(label) > 80:
+        raise ApiError("label", "must be text of at most 80 characters")
+    if not isinstance(data, Mapping):
+        raise ApiError("calibration", "must be an object (see Calibration.to_dict)")
+    try:
+        calibration = Calibration.from_dict(data)
+    except CalibrationError as err:
+        raise ApiError("calibration", str(err)) from err
+    created_at = datetime.now(UTC).isoformat(timespec="seconds")
+    calibration_id = get_log().save_calibration(calibration.to_dict(), label, created_at)
+    return jsonify(id=calibration_id, calibration=calibration.to_dict()), 201
+
+
+@bp.errorhandler(ApiError)
+def api_error(err: ApiError) -> ResponseReturnValue:
+    """A refused request: the field at fault and what is allowed."""
+    return jsonify(error=err.message, field=err.field), err.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(err: HTTPException) -> ResponseReturnValue:
+    """Other HTTP errors (503 without a monitor, 405) as JSON too."""
+    return jsonify(error=err.description), err.code or 500
