@@ -72,7 +72,7 @@ class BalanceRule:
 
     def __init__(self, settings: Settings) -> None:
         self._enter_floor_n = settings.load_floor_n
-        self._leave_floor_n = settings.load_floor_n - settings.load_hysteresis_n
+        self._leave_floor_n = max(0.0, settings.load_floor_n - settings.load_hysteresis_n)
         self._enter_min = settings.min_share
         self._leave_min = max(0.0, settings.min_share - settings.share_hysteresis)
         self._target = settings.personal_target

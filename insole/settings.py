@@ -96,11 +96,6 @@ class Settings:
                 "set_done_at",
                 f"must not exceed rep_target ({self.rep_target}), got {self.set_done_at}",
             )
-        if self.load_hysteresis_n > self.load_floor_n:
-            raise SettingsError(
-                "load_hysteresis_n",
-                f"must not exceed load_floor_n ({self.load_floor_n}), got {self.load_hysteresis_n}",
-            )
         _check_choice("foot", self.foot, FOOT_SIDES)
         _check_choice("exercise", self.exercise, EXERCISES)
         _check_choice("language", self.language, LANGUAGES)
