@@ -7,7 +7,6 @@ Errors are JSON: ``{"error": "...", "field": "..."}`` with status 400 for a bad 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -18,16 +17,12 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.context import get_log, get_monitor
 from insole.calibration import Calibration, fit_curve
-from insole.errors import CalibrationError, InsoleError, SettingsError
+from insole.errors import CalibrationError, SettingsError
 from insole.frames import SENSORS
 from insole.sensor_model import Divider
 from insole.settings import FOOT_SIDES, LANGUAGES, RANGES
 
 bp = Blueprint("settings_api", __name__, url_prefix="/api")
-
-CAPTURE_RANGE_S = (1.0, 10.0)
-"""How long "show a correct hold" may record, in seconds."""
-
 
 class ApiError(Exception):
     """A request the API refuses, with the field at fault (answered as 400)."""
@@ -71,26 +66,6 @@ def put_settings() -> ResponseReturnValue:
     except SettingsError as err:
         raise ApiError(err.field, err.message) from err
     return jsonify(settings_document(settings))
-
-
-@bp.post("/settings/target")
-def capture_target() -> ResponseReturnValue:
-    """Record a demonstrated correct hold; the result arrives as a ``target_captured`` event."""
-    body = request.get_json(silent=True) or {}
-    duration_s = body.get("duration_s", 3.0) if isinstance(body, Mapping) else None
-    low, high = CAPTURE_RANGE_S
-    if (
-        isinstance(duration_s, bool)
-        or not isinstance(duration_s, int | float)
-        or not math.isfinite(duration_s)
-        or not low <= duration_s <= high
-    ):
-        raise ApiError("duration_s", f"must be a number from {low:g} to {high:g} seconds")
-    try:
-        get_monitor().capture_target(float(duration_s))
-    except InsoleError as err:
-        raise ApiError("duration_s", str(err), status=409) from err
-    return jsonify(capturing=True, duration_s=float(duration_s)), 202
 
 
 @bp.get("/calibration")

@@ -24,9 +24,6 @@ NEWTONS_PER_KG = 9.80665
 
 WEIGHT_UNITS = ("kg", "N")
 
-# Settings that the form does not show but whose error is caused by a field it does show.
-_ERROR_FIELD_ALIASES = {"load_hysteresis_n": "load_floor_n"}
-
 
 def current_translate() -> Translate:
     """The ``t(key, **values)`` function of the current request's language."""
@@ -107,11 +104,6 @@ def range_message(
     """'must be a (whole) number from low to high' in the page's language."""
     key = "form.range_int" if integer else "form.range"
     return t(key, low=f"{low:g}", high=f"{high:g}")
-
-
-def settings_error_field(err: SettingsError) -> str:
-    """The form field that should show a ``SettingsError`` raised by the domain."""
-    return _ERROR_FIELD_ALIASES.get(err.field, err.field)
 
 
 def settings_error_message(t: Translate, err: SettingsError) -> str:

@@ -29,7 +29,6 @@ from dashboard.forms import (
     WEIGHT_UNITS,
     Form,
     current_translate,
-    settings_error_field,
     settings_error_message,
     weight_to_newtons,
 )
@@ -57,7 +56,8 @@ NUMBER_FIELDS = (
 POSITION_LIMIT_MM = 400.0
 """Sensor coordinates allowed on the form (the same limit ``Settings`` enforces)."""
 
-CAPTURE_RANGE_S = api_settings.CAPTURE_RANGE_S
+CAPTURE_RANGE_S = (1.0, 10.0)
+"""How long "show a correct hold" may record, in seconds."""
 
 
 @bp.record_once
@@ -152,7 +152,7 @@ def form() -> ResponseReturnValue:
         try:
             monitor.update_settings(changes)
         except SettingsError as err:
-            submitted.error(settings_error_field(err), settings_error_message(t, err))
+            submitted.error(err.field, settings_error_message(t, err))
     if not submitted.ok:
         values = {**form_values(monitor.settings), **{k: submitted.text(k) for k in request.form}}
         return _render_settings(monitor.settings, values, submitted, 400)
