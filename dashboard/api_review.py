@@ -20,7 +20,7 @@ from dashboard.review_data import get_summary, load_session, summary_dict, weekl
 
 bp = Blueprint("review_api", __name__, url_prefix="/api/sessions")
 
-RECORDING_STATUSES = ("recording", "running", "active")
+RECORDING_STATUSES = ("open",)
 """Statuses of a session still being written: it cannot be deleted until it ends."""
 
 

@@ -133,7 +133,7 @@ def save_calibration() -> ResponseReturnValue:
         calibration = Calibration.from_dict(data)
     except CalibrationError as err:
         raise ApiError("calibration", str(err)) from err
-    created_at = datetime.now(UTC).isoformat(timespec="seconds")
+    created_at = datetime.now(UTC)
     calibration_id = get_log().save_calibration(calibration.to_dict(), label, created_at)
     return jsonify(id=calibration_id, calibration=calibration.to_dict()), 201
 

@@ -33,6 +33,7 @@ SUMMARY_FIELDS = (
     "attempted",
     "mean_score",
     "duration_s",
+    "calibration_id",
 )
 
 
@@ -80,22 +81,27 @@ def as_datetime(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def get_summary(log: Any, session_id: int) -> dict[str, Any]:
-    """The session's summary, or a 404 that says which session is missing."""
+def get_record(log: Any, session_id: int) -> Any:
+    """The log's record of a session, or a 404 that says which session is missing."""
     try:
-        record = log.get_session(session_id)
+        return log.get_session(session_id)
     except KeyError:
+        # SessionNotFoundError is a KeyError; only the look-up itself is guarded here.
         abort(404, description=current_translate()("review.session_missing", id=session_id))
-    return summary_dict(record)
 
 
-def session_settings(log: Any, session_id: int, fallback: Settings | None) -> Settings:
+def get_summary(log: Any, session_id: int) -> dict[str, Any]:
+    """The session's summary fields, or a 404 that says which session is missing."""
+    return summary_dict(get_record(log, session_id))
+
+
+def session_settings(record: Any, fallback: Settings | None) -> Settings:
     """The settings the session was recorded with (sensor positions, foot), else ``fallback``.
 
     Settings stored with an old session might not validate any more after a change of
     rules; the review then falls back rather than refusing to show the session.
     """
-    stored = getattr(log.get_session(session_id), "settings", None)
+    stored = getattr(record, "settings", None)
     if isinstance(stored, Mapping):
         try:
             return Settings.from_dict(stored)
@@ -118,14 +124,14 @@ def load_session(
     log: Any, session_id: int, fallback: Settings | None, *, with_frames: bool = True
 ) -> SessionData:
     """Summary, holds, frames (optional: an empty array) and settings of a session (or 404)."""
-    summary = get_summary(log, session_id)
+    record = get_record(log, session_id)
     holds = list(log.holds(session_id))
     frames = (
         np.asarray(log.frames_array(session_id), dtype=np.float64)
         if with_frames
         else np.empty((0, 4))
     )
-    return SessionData(summary, holds, frames, session_settings(log, session_id, fallback))
+    return SessionData(summary_dict(record), holds, frames, session_settings(record, fallback))
 
 
 def hold_frames(frames: NDArray[np.float64], hold: Hold) -> NDArray[np.float64]:

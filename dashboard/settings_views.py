@@ -425,6 +425,6 @@ def calibrate_save() -> ResponseReturnValue:
             submitted.error("tare", str(err))
     if calibration is None or not submitted.ok:
         return _render_wizard(state, submitted, status=400)
-    created_at = datetime.now(UTC).isoformat(timespec="seconds")
+    created_at = datetime.now(UTC)
     calibration_id = get_log().save_calibration(calibration.to_dict(), label, created_at)
     return redirect(url_for("settings.calibrate", saved=calibration_id), code=303)
