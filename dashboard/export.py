@@ -1,6 +1,6 @@
 """Export of a logged session: frames CSV, holds CSV and one JSON document.
 
-Frames CSV (the recording format of DESIGN.md, readable by ``insole.recording_csv``):
+Frames CSV (the recording format of DESIGN.md, written by ``insole.recording_csv``):
 
 ============ ===== ====================================
 column       unit  meaning
@@ -29,35 +29,34 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from insole.frames import Frame
+from insole.recording_csv import REQUIRED_COLUMNS, write_recording
 from insole.records import HOLD_FIELDS, Hold
 
-FRAME_COLUMNS = ("time_s", "heel_n", "little_toe_n", "big_toe_n")
+FRAME_COLUMNS = REQUIRED_COLUMNS
 
-TIME_DECIMALS = 4
-"""Time resolution of exported frames: 0.1 ms, finer than any ADS1115 sample spacing."""
-
-FORCE_DECIMALS = 3
-"""Force resolution of exported frames: 1 mN, below the FSR's noise."""
+EXPORT_DECIMALS = 4
+"""Decimals of exported frames: the log's resolution (0.1 ms, 0.01 N) survives exactly."""
 
 CHUNK_ROWS = 20_000
-"""Rows formatted per chunk while streaming: bounded memory for hour-long sessions."""
+"""Rows written per chunk while streaming: bounded memory for hour-long sessions."""
 
 
 def frames_csv(frames: NDArray[np.float64]) -> Iterator[str]:
-    """The frames as CSV text in chunks (header first), times as stored (session time).
+    """The frames as recording CSV text in chunks, header first, times as stored.
 
-    Streaming keeps a one-hour session (360 000 rows, about 10 MB) out of memory as one
-    string; numpy formats each chunk in C rather than row by row in Python.
+    Each chunk goes through ``insole.recording_csv.write_recording``, so the export is
+    exactly what the reader accepts; streaming keeps a one-hour session (360 000 rows,
+    about 10 MB) from being built as one string. A session without frames exports the
+    header alone.
     """
-    yield ",".join(FRAME_COLUMNS) + "\r\n"
-    if len(frames) == 0:
-        return
-    fmt = [f"%.{TIME_DECIMALS}f"] + [f"%.{FORCE_DECIMALS}f"] * 3
+    yield ",".join(FRAME_COLUMNS) + "\n"
     for start in range(0, len(frames), CHUNK_ROWS):
-        chunk = frames[start : start + CHUNK_ROWS]
+        chunk = [Frame(*row) for row in frames[start : start + CHUNK_ROWS].tolist()]
         buffer = io.StringIO()
-        np.savetxt(buffer, chunk, fmt=fmt, delimiter=",", newline="\r\n")
-        yield buffer.getvalue()
+        write_recording(buffer, chunk, decimals=EXPORT_DECIMALS)
+        text = buffer.getvalue()
+        yield text[text.index("\n") + 1 :]  # the header went out once, first
 
 
 def holds_csv(holds: Sequence[Hold]) -> str:
@@ -95,8 +94,6 @@ def session_document(
         "holds": [hold.to_dict() for hold in holds],
     }
     if frames is not None:
-        relative = frames.copy()
-        relative[:, 0] = np.round(relative[:, 0], TIME_DECIMALS)
-        relative[:, 1:] = np.round(relative[:, 1:], FORCE_DECIMALS)
-        document["frames"] = {"columns": list(FRAME_COLUMNS), "data": relative.tolist()}
+        rounded = np.round(frames, EXPORT_DECIMALS)
+        document["frames"] = {"columns": list(FRAME_COLUMNS), "data": rounded.tolist()}
     return document
