@@ -171,7 +171,7 @@ def _text(x: float, y: float, text: str, css_class: str, anchor: str = "middle")
     )
 
 
-TIME_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+TIME_STEPS_S = (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 """Tick spacings of a time axis: round seconds, then whole minutes."""
 
 
@@ -184,11 +184,11 @@ def _time_step(span_s: float, target_ticks: int) -> float:
 
 
 def _time_label(seconds: float, step_s: float) -> str:
-    """Axis label in m:ss for long spans and plain seconds for short ones."""
-    if step_s >= 60 or seconds >= 600:
-        minutes, secs = divmod(round(seconds), 60)
-        return f"{minutes}:{secs:02d}"
-    return _num(seconds)
+    """Axis label in m:ss (with tenths when the ticks are closer than a second)."""
+    minutes, secs = divmod(seconds, 60.0)
+    if step_s < 1.0:
+        return f"{int(minutes)}:{secs:04.1f}"
+    return f"{int(minutes)}:{round(secs):02d}"
 
 
 # --------------------------------------------------------------------------- the plots
@@ -281,6 +281,22 @@ def _legend(box: Frame2D, entries: Sequence[tuple[str, str]]) -> str:
     return "".join(parts)
 
 
+class _Mapper:
+    """Insole mm to SVG units for one panel: equal scale on both axes, y up on the page."""
+
+    def __init__(self, low: FloatArray, high: FloatArray, panel: Frame2D, x0: float) -> None:
+        self.scale = min(panel.inner_w / (high[0] - low[0]), panel.inner_h / (high[1] - low[1]))
+        self.cx = x0 + panel.left + panel.inner_w / 2 - (low[0] + high[0]) / 2 * self.scale
+        self.cy = panel.top + panel.inner_h / 2 + (low[1] + high[1]) / 2 * self.scale
+
+    def __call__(self, points: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return self.cx + points[:, 0] * self.scale, self.cy - points[:, 1] * self.scale
+
+
+ZOOM_MIN_SPAN_MM = 8.0
+"""Smallest window of the zoomed sway panel: steadier holds still show as small, not huge."""
+
+
 def cop_path(
     frames: FloatArray,
     positions_mm: Mapping[str, Sequence[float]],
@@ -290,13 +306,15 @@ def cop_path(
     title: str,
     empty_text: str,
 ) -> Markup:
-    """The centre-of-pressure path of one hold inside the tripod of sensor positions.
+    """The centre-of-pressure path of one hold: in the tripod, and enlarged beside it.
 
-    Drawn as seen from above with the toes up: insole ``x`` points to the big toe, which
-    is on the left of a right foot and on the right of a left foot, so the right foot is
+    Left: the sensor triangle with the path and its mean (a few mm of sway are a few
+    pixels at this scale, so a frame marks the enlarged window). Right: that window with
+    the path, the mean and a scale bar. Drawn as seen from above with the toes up: insole
+    ``x`` points to the big toe, which is on the left of a right foot, so the right foot is
     mirrored.
     """
-    box = Frame2D(width=220, height=260, left=14, right=14, top=14, bottom=14)
+    box = Frame2D(width=300, height=230, left=8, right=8, top=10, bottom=10)
     out = _svg_open(box, "cop", title)
     mirror = -1.0 if foot == "right" else 1.0
     sensors = np.array([positions_mm[n] for n in SENSORS], dtype=np.float64)
@@ -306,31 +324,55 @@ def cop_path(
     if len(cop) > COP_POINTS:
         _t, cop = bucket_means(np.arange(len(cop), dtype=np.float64), cop, COP_POINTS)
     cop[:, 0] *= mirror
-    # One scale for both axes (mm are mm); fit the tripod with a margin for the labels.
-    low = sensors.min(axis=0) - 20.0
-    high = sensors.max(axis=0) + 20.0
-    scale = min(box.inner_w / (high[0] - low[0]), box.inner_h / (high[1] - low[1]))
-    cx = box.left + box.inner_w / 2 - (low[0] + high[0]) / 2 * scale
-    cy = box.top + box.inner_h / 2 + (low[1] + high[1]) / 2 * scale
 
-    def to_svg(points: FloatArray) -> tuple[FloatArray, FloatArray]:
-        return cx + points[:, 0] * scale, cy - points[:, 1] * scale
-
-    sx, sy = to_svg(sensors)
+    tripod_panel = Frame2D(width=120, height=box.height, left=10, right=10, top=12, bottom=12)
+    to_tripod = _Mapper(sensors.min(axis=0) - 8.0, sensors.max(axis=0) + 8.0, tripod_panel, 0)
+    sx, sy = to_tripod(sensors)
     corners = " ".join(f"{_num(x)},{_num(y)}" for x, y in zip(sx, sy, strict=True))
     out.append(f'<polygon class="tripod" points="{corners}"/>')
     for name, x, y in zip(SENSORS, sx.tolist(), sy.tolist(), strict=True):
-        out.append(f'<circle class="sensor s-{name}" cx="{_num(x)}" cy="{_num(y)}" r="7"/>')
-        label_y = y + 20 if name == "heel" else y - 11
-        out.append(_text(x, label_y, sensor_labels[name], "sensor-label"))
+        out.append(
+            f'<circle class="sensor s-{name}" cx="{_num(x)}" cy="{_num(y)}" r="6">'
+            f"<title>{escape(sensor_labels[name])}</title></circle>"
+        )
     if len(cop) == 0:
         out.append(_text(box.width / 2, box.height / 2, empty_text, "empty"))
-    else:
-        px, py = to_svg(cop)
-        out.append(f'<path class="cop-path" d="{_path_d(px, py)}"/>')
-        mean = cop.mean(axis=0)
-        mx, my = cx + mean[0] * scale, cy - mean[1] * scale
-        out.append(f'<circle class="cop-mean" cx="{_num(mx)}" cy="{_num(my)}" r="4"/>')
+        out.append("</svg>")
+        return Markup("".join(out))
+
+    mean = cop.mean(axis=0)
+    half = max(ZOOM_MIN_SPAN_MM, float(np.abs(cop - mean).max()) * 2.2) / 2
+    low, high = mean - half, mean + half
+    px, py = to_tripod(cop)
+    out.append(f'<path class="cop-path" d="{_path_d(px, py)}"/>')
+    (wx0, wx1), (wy1, wy0) = to_tripod(np.array([low, high]))
+    out.append(
+        f'<rect class="zoom-box" x="{_num(min(wx0, wx1))}" y="{_num(wy0)}" '
+        f'width="{_num(max(abs(wx1 - wx0), 2.0))}" height="{_num(max(wy1 - wy0, 2.0))}"/>'
+    )
+
+    zoom_x0 = tripod_panel.width + 10
+    zoom_panel = Frame2D(
+        width=box.width - zoom_x0, height=box.height, left=0, right=8, top=12, bottom=30
+    )
+    to_zoom = _Mapper(low, high, zoom_panel, zoom_x0)
+    z0x, z0y = zoom_x0 + zoom_panel.left, zoom_panel.top
+    out.append(
+        f'<rect class="zoom-frame" x="{_num(z0x)}" y="{_num(z0y)}" '
+        f'width="{_num(zoom_panel.inner_w)}" height="{_num(zoom_panel.inner_h)}"/>'
+    )
+    zx, zy = to_zoom(cop)
+    out.append(f'<path class="cop-path zoomed" d="{_path_d(zx, zy)}"/>')
+    (mx,), (my,) = to_zoom(mean[None, :])
+    out.append(f'<circle class="cop-mean" cx="{_num(mx)}" cy="{_num(my)}" r="3.5"/>')
+    bar_mm = _nice_step(half, 2)
+    bar_px = bar_mm * to_zoom.scale
+    bar_y = box.height - 14
+    out.append(
+        f'<line class="scale-bar" x1="{_num(z0x)}" x2="{_num(z0x + bar_px)}" '
+        f'y1="{_num(bar_y)}" y2="{_num(bar_y)}"/>'
+    )
+    out.append(_text(z0x + bar_px + 6, bar_y + 4, f"{bar_mm:g} mm", "tick", "start"))
     out.append("</svg>")
     return Markup("".join(out))
 
