@@ -56,6 +56,9 @@ NUMBER_FIELDS = (
 POSITION_LIMIT_MM = 400.0
 """Sensor coordinates allowed on the form (the same limit ``Settings`` enforces)."""
 
+MIN_TRIPOD_AREA_MM2 = 100.0
+"""Sensor positions closer to a line than this cannot place a centre of pressure."""
+
 CAPTURE_RANGE_S = (1.0, 10.0)
 """How long "show a correct hold" may record, in seconds."""
 
@@ -110,8 +113,17 @@ def parse_settings_form(form: Form) -> dict[str, Any]:
         if x_mm is not None and y_mm is not None:
             positions[sensor] = (x_mm, y_mm)
     if len(positions) == len(SENSORS):
-        changes["sensor_positions_mm"] = positions
+        if triangle_area_mm2(positions) < MIN_TRIPOD_AREA_MM2:
+            form.error("sensor_positions_mm", form.t("settings.positions_in_line"))
+        else:
+            changes["sensor_positions_mm"] = positions
     return changes
+
+
+def triangle_area_mm2(positions: Mapping[str, tuple[float, float]]) -> float:
+    """Area of the triangle of the three sensor positions."""
+    (x1, y1), (x2, y2), (x3, y3) = (positions[name] for name in SENSORS)
+    return abs((x2 - x1) * (y3 - y1) - (x3 - x1) * (y2 - y1)) / 2
 
 
 def _render_settings(
@@ -151,6 +163,13 @@ def form() -> ResponseReturnValue:
     if submitted.ok:
         try:
             monitor.update_settings(changes)
+        except SettingsError as err:
+            submitted.error(err.field, settings_error_message(t, err))
+    else:
+        # Also check the fields that did parse against the domain rules, so a cross-field
+        # problem (set done at > holds per set) shows in the same answer, not the next.
+        try:
+            Settings.from_dict(changes, base=monitor.settings)
         except SettingsError as err:
             submitted.error(err.field, settings_error_message(t, err))
     if not submitted.ok:
