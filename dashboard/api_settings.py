@@ -92,12 +92,15 @@ def _points(body: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]]:
 
 
 def _divider(body: Mapping[str, Any]) -> Divider:
-    settings = get_monitor().settings
+    """The divider given in the body, else the device's (from its current settings)."""
+    supply_v = body.get("supply_v")
+    r_fixed_ohm = body.get("r_fixed_ohm")
+    if supply_v is None or r_fixed_ohm is None:
+        settings = get_monitor().settings
+        supply_v = settings.supply_v if supply_v is None else supply_v
+        r_fixed_ohm = settings.r_fixed_ohm if r_fixed_ohm is None else r_fixed_ohm
     try:
-        return Divider(
-            float(body.get("supply_v", settings.supply_v)),
-            float(body.get("r_fixed_ohm", settings.r_fixed_ohm)),
-        )
+        return Divider(float(supply_v), float(r_fixed_ohm))
     except (TypeError, ValueError) as err:
         raise ApiError("divider", str(err)) from err
 

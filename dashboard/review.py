@@ -14,7 +14,6 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -23,7 +22,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Conflict, NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from dashboard import api_review, export, plots
@@ -273,7 +272,11 @@ def delete(session_id: int) -> str | BaseResponse:
 
 
 @bp.errorhandler(NotFound)
-def not_found(err: NotFound) -> tuple[str, int]:
-    """A readable page for a missing session instead of the bare default."""
-    g.setdefault("lang", "en")
-    return render_template("review_missing.html", message=err.description), 404
+@bp.errorhandler(Conflict)
+def refused(err: NotFound | Conflict) -> tuple[str, int]:
+    """A readable page (missing session, session still recording) instead of the default."""
+    key = "review.missing_title" if isinstance(err, NotFound) else "review.refused_title"
+    heading = current_translate()(key)
+    return render_template("review_error.html", heading=heading, message=err.description), (
+        err.code or 500
+    )

@@ -137,6 +137,12 @@ def test_unknown_session_pages_answer_404_with_a_clear_message(
     assert "Session 999 does not exist" in response.text
 
 
+def test_unknown_session_message_in_german(client: FlaskClient) -> None:
+    response = client.get("/review/77", headers={"Accept-Language": "de"})
+    assert response.status_code == 404
+    assert "Einheit 77 gibt es nicht" in response.text
+
+
 @pytest.mark.parametrize(
     ("method", "url"),
     [
@@ -243,7 +249,9 @@ def test_a_session_still_recording_cannot_be_deleted(
     response = client.delete(f"/api/sessions/{open_id}")
     assert response.status_code == 409
     assert "still recording" in response.json["error"]
-    assert client.post(f"/review/{open_id}/delete").status_code == 409
+    refused = client.post(f"/review/{open_id}/delete")
+    assert refused.status_code == 409
+    assert "stop the set before deleting it" in refused.text
     assert [s.id for s in log.list_sessions()] == [open_id]
     assert "recording" in client.get("/review/").text
 
