@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -124,7 +123,7 @@ def fit() -> ResponseReturnValue:
 
 @bp.post("/calibration")
 def save_calibration() -> ResponseReturnValue:
-    """Store a calibration (``Calibration.to_dict`` form) with a label."""
+    """Store a calibration (``Calibration.to_dict`` form) with a label and put it in force."""
     body = _json_body()
     data = body.get("calibration")
     label = body.get("label", "")
@@ -136,8 +135,7 @@ def save_calibration() -> ResponseReturnValue:
         calibration = Calibration.from_dict(data)
     except CalibrationError as err:
         raise ApiError("calibration", str(err)) from err
-    created_at = datetime.now(UTC)
-    calibration_id = get_log().save_calibration(calibration.to_dict(), label, created_at)
+    calibration_id = get_monitor().save_calibration(calibration, label)
     return jsonify(id=calibration_id, calibration=calibration.to_dict()), 201
 
 

@@ -34,6 +34,7 @@ SUMMARY_FIELDS = (
     "mean_score",
     "duration_s",
     "calibration_id",
+    "meta",
 )
 
 

@@ -15,7 +15,6 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -248,7 +247,7 @@ class WizardState:
 
 def live_volts(monitor: Any) -> tuple[float, float, float] | None:
     """The three divider voltages of the latest frame, or ``None`` when there is none."""
-    latest = monitor.latest()
+    latest = monitor.latest_raw()
     volts = None if latest is None else latest.get("volts")
     if not isinstance(volts, Mapping):
         return None
@@ -309,12 +308,12 @@ def curves_plot(state: WizardState, curves: Mapping[str, FsrCurve], divider: Div
     )
 
 
-def drift_warning(unloaded_v: tuple[float, float, float] | None) -> str | None:
-    """A warning when today's unloaded readings moved from those of the saved calibration."""
-    stored = stored_calibration()
-    if unloaded_v is None or stored is None:
-        return None
-    _id, calibration = stored
+def drift_warning(
+    calibration: Calibration, unloaded_v: tuple[float, float, float] | None
+) -> str | None:
+    """A warning when today's unloaded readings moved from the tare of ``calibration``."""
+    if unloaded_v is None or not any(calibration.tare_n):
+        return None  # nothing to compare with: never tared
     now_n = [
         calibration.curves[i].force_n(calibration.divider.resistance_ohm(v))
         for i, v in enumerate(unloaded_v)
@@ -355,7 +354,7 @@ def _render_wizard(
             values=form.data if form is not None else {},
             units=WEIGHT_UNITS,
             stored=stored_calibration(),
-            drift=drift_warning(state.unloaded_v),
+            drift=drift_warning(monitor.calibration, state.unloaded_v),
             divider=divider,
             saved_id=saved_id,
             complete=state.unloaded_v is not None and len(curves) == len(SENSORS),
@@ -444,6 +443,5 @@ def calibrate_save() -> ResponseReturnValue:
             submitted.error("tare", str(err))
     if calibration is None or not submitted.ok:
         return _render_wizard(state, submitted, status=400)
-    created_at = datetime.now(UTC)
-    calibration_id = get_log().save_calibration(calibration.to_dict(), label, created_at)
+    calibration_id = get_monitor().save_calibration(calibration, label)
     return redirect(url_for("settings.calibrate", saved=calibration_id), code=303)

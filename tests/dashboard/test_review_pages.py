@@ -240,9 +240,7 @@ def test_api_delete(client: FlaskClient, log: SessionLog, session_id: int) -> No
     assert log.list_sessions() == []
 
 
-def test_a_session_still_recording_cannot_be_deleted(
-    client: FlaskClient, log: SessionLog
-) -> None:
+def test_a_session_still_recording_cannot_be_deleted(client: FlaskClient, log: SessionLog) -> None:
     open_id = record_session(
         log, started_at=MONDAY, frames=synthetic_frames(5.0), holds=[], status=None
     )

@@ -1,4 +1,4 @@
-"""Calibration API: fit known weights, store and read back calibrations (real log on disk)."""
+"""Calibration API: fit known weights, store and read back calibrations (real monitor and log)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
+from firmware.monitor import Monitor, SourceInfo
 from insole.calibration import Calibration
 from insole.sensor_model import Divider, FsrCurve, force_to_volts
 from insole.store import SessionLog
@@ -25,8 +26,14 @@ def log(tmp_path: Path) -> Iterator[SessionLog]:
 
 
 @pytest.fixture
-def app(log: SessionLog) -> Flask:
-    return create_app({"TESTING": True}, log=log)
+def monitor(log: SessionLog) -> Iterator[Monitor]:
+    with Monitor(log, SourceInfo("emulated", True, "test insole")) as mon:
+        yield mon
+
+
+@pytest.fixture
+def app(monitor: Monitor) -> Flask:
+    return create_app({"TESTING": True}, monitor=monitor)
 
 
 @pytest.fixture
@@ -36,6 +43,15 @@ def client(app: Flask) -> FlaskClient:
 
 def readings(curve: FsrCurve, forces_n: list[float]) -> list[list[float]]:
     return [[f, force_to_volts(f, curve, DIVIDER)] for f in forces_n]
+
+
+def test_fit_uses_the_device_divider_unless_given(client: FlaskClient, monitor: Monitor) -> None:
+    monitor.update_settings({"r_fixed_ohm": 10_000.0})
+    ten_k = Divider(3.3, 10_000.0)
+    points = [[f, force_to_volts(f, CURVE, ten_k)] for f in (10.0, 40.0)]
+    body = client.post("/api/calibration/fit", json={"points": {"heel": points}}).json
+    assert body is not None
+    assert body["curves"]["heel"]["r_at_1n_ohm"] == pytest.approx(15_000.0, rel=1e-6)
 
 
 def test_fit_recovers_the_curve_of_known_weights(client: FlaskClient) -> None:
@@ -97,7 +113,9 @@ def test_calibration_is_null_until_one_is_saved(client: FlaskClient) -> None:
     assert client.get("/api/calibration").json == {"id": None, "calibration": None}
 
 
-def test_saved_calibration_is_stored_in_the_log(client: FlaskClient, log: SessionLog) -> None:
+def test_saved_calibration_is_stored_and_put_in_force(
+    client: FlaskClient, log: SessionLog, monitor: Monitor
+) -> None:
     calibration = Calibration(DIVIDER, (CURVE, FsrCurve(), CURVE), (0.5, 0.0, 1.25))
     response = client.post(
         "/api/calibration", json={"calibration": calibration.to_dict(), "label": "bench"}
@@ -107,6 +125,7 @@ def test_saved_calibration_is_stored_in_the_log(client: FlaskClient, log: Sessio
     assert body is not None
     assert log.latest_calibration() == (body["id"], calibration.to_dict())
     assert Calibration.from_dict(client.get("/api/calibration").json["calibration"]) == calibration
+    assert monitor.calibration == calibration
 
 
 @pytest.mark.parametrize(
