@@ -96,7 +96,7 @@ class Monitor:
         self.source = source
         self._wall_clock = wall_clock
         self._lock = threading.RLock()
-        self._settings = settings or _stored_settings(store)
+        self._settings = settings or stored_settings(store)
         stored_cal = None if calibration is not None else store.latest_calibration()
         self._calibration_id = stored_cal[0] if stored_cal else None
         if calibration is None and stored_cal is not None:
@@ -414,6 +414,10 @@ class Monitor:
         self._publish("status", self.status())
         return self._calibration_id
 
+    def close_streams(self) -> None:
+        """End every live subscription (shutdown): their readers return at once."""
+        self._broadcast.close_all()
+
     def close(self) -> None:
         """Stop a running set (its session stays complete), flush the log, end streams."""
         if self._closed:
@@ -520,7 +524,8 @@ class Monitor:
         return state.to_json(set_running=self._set is not None)
 
 
-def _stored_settings(store: SessionLog) -> Settings:
+def stored_settings(store: SessionLog) -> Settings:
+    """The settings saved in the log, or the defaults (announced) when absent or invalid."""
     data = store.load_settings()
     if not data:
         return Settings()
