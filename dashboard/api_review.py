@@ -1,6 +1,6 @@
 """JSON API of the review: sessions, their holds and frames, weekly totals, delete.
 
-Documented in ``dashboard/openapi.json``. Errors are JSON ``{"error": "..."}`` with the
+Documented in ``dashboard/openapi.json``. Errors are ``dashboard.api_errors`` JSON with the
 HTTP status (404 for a missing session, 409 for deleting a session still recording).
 """
 
@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from dashboard import export
+from dashboard.api_errors import error_response
 from dashboard.context import get_log
 from dashboard.forms import current_translate
 from dashboard.review_data import get_summary, load_session, summary_dict, weekly
@@ -81,4 +82,4 @@ def delete(session_id: int) -> ResponseReturnValue:
 @bp.errorhandler(HTTPException)
 def json_error(err: HTTPException) -> ResponseReturnValue:
     """Errors of the API as JSON, with the reason in words."""
-    return jsonify(error=err.description), err.code or 500
+    return error_response(err.code or 500, str(err.description))

@@ -1,7 +1,7 @@
 """JSON API of the settings and the calibration (documented in ``dashboard/openapi.json``).
 
-Errors are JSON: ``{"error": "...", "field": "..."}`` with status 400 for a bad value
-(``field`` names it), 503 when no monitor is attached.
+Errors are ``dashboard.api_errors`` JSON: status 400 for a bad value (``field`` names it),
+503 when no monitor is attached.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from dashboard.api_errors import error_response
 from dashboard.context import get_log, get_monitor
 from insole.calibration import Calibration, fit_curve
 from insole.errors import CalibrationError, SettingsError
@@ -142,10 +143,10 @@ def save_calibration() -> ResponseReturnValue:
 @bp.errorhandler(ApiError)
 def api_error(err: ApiError) -> ResponseReturnValue:
     """A refused request: the field at fault and what is allowed."""
-    return jsonify(error=err.message, field=err.field), err.status
+    return error_response(err.status, err.message, err.field)
 
 
 @bp.errorhandler(HTTPException)
 def http_error(err: HTTPException) -> ResponseReturnValue:
     """Other HTTP errors (503 without a monitor, 405) as JSON too."""
-    return jsonify(error=err.description), err.code or 500
+    return error_response(err.code or 500, str(err.description))

@@ -154,7 +154,10 @@ def test_unknown_session_message_in_german(client: FlaskClient) -> None:
 def test_unknown_session_api_answers_404_json(client: FlaskClient, method: str, url: str) -> None:
     response = getattr(client, method)(url)
     assert response.status_code == 404
-    assert response.json == {"error": "Session 999 does not exist (it may have been deleted)."}
+    assert response.json == {
+        "error": "not_found",
+        "message": "Session 999 does not exist (it may have been deleted).",
+    }
 
 
 def test_api_lists_sessions_with_the_documented_fields(
@@ -246,7 +249,8 @@ def test_a_session_still_recording_cannot_be_deleted(client: FlaskClient, log: S
     )
     response = client.delete(f"/api/sessions/{open_id}")
     assert response.status_code == 409
-    assert "still recording" in response.json["error"]
+    assert response.json["error"] == "conflict"
+    assert "still recording" in response.json["message"]
     refused = client.post(f"/review/{open_id}/delete")
     assert refused.status_code == 409
     assert "stop the set before deleting it" in refused.text
@@ -259,4 +263,5 @@ def test_pages_without_a_session_log_answer_503(tmp_path: Path) -> None:
     assert client.get("/review/").status_code == 503
     response = client.get("/api/sessions")
     assert response.status_code == 503
-    assert "no session log" in response.json["error"]
+    assert response.json["error"] == "unavailable"
+    assert "no session log" in response.json["message"]

@@ -106,7 +106,11 @@ def test_fit_rejects_malformed_requests(client: FlaskClient, payload: object, fi
 def test_a_body_that_is_not_json_is_refused(client: FlaskClient) -> None:
     response = client.post("/api/calibration/fit", data="heel=1", content_type="text/plain")
     assert response.status_code == 400
-    assert response.json == {"error": "the request body must be a JSON object", "field": "body"}
+    assert response.json == {
+        "error": "bad_request",
+        "message": "the request body must be a JSON object",
+        "field": "body",
+    }
 
 
 def test_calibration_is_null_until_one_is_saved(client: FlaskClient) -> None:
@@ -144,5 +148,5 @@ def test_bad_calibrations_are_not_stored(
     body = response.json
     assert body is not None
     assert body["field"] == field
-    assert fragment in body["error"]
+    assert fragment in body["message"]
     assert log.latest_calibration() is None

@@ -212,7 +212,7 @@ def test_api_put_changes_settings_all_or_nothing(client: FlaskClient, monitor: M
     assert bad.status_code == 400
     assert bad.json is not None
     assert bad.json["field"] == "hold_target_s"
-    assert "from 1 to 120" in bad.json["error"]
+    assert "from 1 to 120" in bad.json["message"]
     assert monitor.settings.grace_s == 1.0  # the good half was not applied either
 
 
@@ -221,7 +221,8 @@ def test_api_put_rejects_what_is_not_a_settings_object(client: FlaskClient, body
     response = client.put("/api/settings", json=body)
     assert response.status_code == 400
     assert response.json is not None
-    assert response.json["error"]
+    assert response.json["error"] == "bad_request"
+    assert response.json["message"]
 
 
 def test_settings_need_a_monitor() -> None:
@@ -229,4 +230,4 @@ def test_settings_need_a_monitor() -> None:
     assert client.get("/settings/").status_code == 503
     response = client.get("/api/settings")
     assert response.status_code == 503
-    assert "no insole monitor" in response.json["error"]
+    assert "no insole monitor" in response.json["message"]
