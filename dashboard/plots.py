@@ -94,22 +94,41 @@ def cop_of(frames: FloatArray, positions_mm: Mapping[str, Sequence[float]]) -> F
 def bucket_means(
     t_s: FloatArray, values: FloatArray, buckets: int
 ) -> tuple[FloatArray, FloatArray]:
-    """Average ``values`` (``(n, k)``) over ``buckets`` equal runs of samples, ignoring NaN.
+    """Average ``values`` (``(n, k)``) over ``buckets`` equal spans of time, ignoring NaN.
 
-    Returns the mean time and mean values per bucket; a bucket whose values are all NaN
-    stays NaN so the plot shows a gap there. Inputs shorter than ``buckets`` come back as
-    they are.
+    Returns the mean time and mean values per bucket. Buckets are spans of time, not runs
+    of samples, so a stretch without frames (a sampling gap) leaves empty buckets, and an
+    empty bucket or one whose values are all NaN (no load) stays NaN: the plot shows a
+    gap there instead of a line across it. Inputs shorter than ``buckets`` come back as
+    they are. ``t_s`` must be in increasing order.
     """
     n = len(t_s)
     if n <= buckets:
         return t_s.astype(np.float64), values.astype(np.float64)
-    edges = np.linspace(0, n, buckets + 1).astype(np.int64)[:-1]
-    counts = np.diff(np.append(edges, n)).astype(np.float64)
-    t_mean = np.add.reduceat(t_s, edges) / counts
+    t0, t1 = float(t_s[0]), float(t_s[-1])
+    span = t1 - t0 if t1 > t0 else 1.0
+    index = np.minimum(((t_s - t0) * (buckets / span)).astype(np.int64), buckets - 1)
+    counts = np.bincount(index, minlength=buckets).astype(np.float64)
     valid = ~np.isnan(values)
-    sums = np.add.reduceat(np.where(valid, values, 0.0), edges, axis=0)
-    valid_counts = np.add.reduceat(valid.astype(np.float64), edges, axis=0)
+    filled = np.where(valid, values, 0.0)
+    sums = np.stack(
+        [
+            np.bincount(index, weights=filled[:, k], minlength=buckets)
+            for k in range(values.shape[1])
+        ],
+        axis=1,
+    )
+    valid_counts = np.stack(
+        [
+            np.bincount(index, weights=valid[:, k], minlength=buckets)
+            for k in range(values.shape[1])
+        ],
+        axis=1,
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
+        t_mean = np.where(
+            counts > 0, np.bincount(index, weights=t_s, minlength=buckets) / counts, np.nan
+        )
         means = np.where(valid_counts > 0, sums / np.maximum(valid_counts, 1.0), np.nan)
     return t_mean, means
 

@@ -105,6 +105,22 @@ def test_a_gap_without_load_breaks_the_line() -> None:
     assert heel.get("d", "").count("M") == 2
 
 
+def test_a_stretch_without_frames_breaks_the_line() -> None:
+    frames = synthetic_frames(3000.0)
+    kept = (frames[:, 0] < 1000.0) | (frames[:, 0] > 1500.0)  # a 500 s sampling gap
+    svg = plots.share_timeline(
+        frames[kept],
+        [],
+        sensor_labels=LABELS,
+        title="t",
+        time_label="s",
+        share_label="x",
+        empty_text="none",
+    )
+    heel = next(p for p in parse(svg).iter(f"{SVG}path") if p.get("class") == "line s-heel")
+    assert heel.get("d", "").count("M") == 2
+
+
 def test_an_empty_session_says_so() -> None:
     svg = plots.share_timeline(
         np.empty((0, 4)),
