@@ -78,6 +78,12 @@ def get_calibration() -> ResponseReturnValue:
     return jsonify(id=calibration_id, calibration=data)
 
 
+@bp.get("/calibration/reading")
+def reading() -> ResponseReturnValue:
+    """The latest raw reading: divider volts and untared forces (for the wizard's display)."""
+    return jsonify(reading=get_monitor().latest_raw())
+
+
 def _points(body: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]]:
     raw = body.get("points")
     if not isinstance(raw, Mapping) or not set(raw) <= set(SENSORS):

@@ -1,12 +1,10 @@
-// Settings page: after "show a correct hold", poll the settings API until the captured
-// personal target arrives, then reload so the page shows it. Without this script the page
-// still works: reloading by hand shows the target.
+// Settings and calibration pages. Both helpers only add comfort: every page works without
+// this script (no inline scripts, so a strict Content-Security-Policy fits).
 "use strict";
-document.addEventListener("DOMContentLoaded", () => {
-  const section = document.getElementById("target");
-  if (!section || !section.dataset.capturing) {
-    return;
-  }
+
+// After "show a correct hold": poll the settings API until the captured personal target
+// arrives, then reload so the page shows it (reloading by hand does the same).
+function waitForTarget(section) {
   const before = section.dataset.target;
   const api = section.dataset.api;
   const deadline = Date.now() + (parseFloat(section.dataset.capturing) + 10) * 1000;
@@ -26,7 +24,7 @@ document.addEventListener("DOMContentLoaded", () => {
         }
       }
     } catch (err) {
-      // The stream page shows connection problems; here we simply try again.
+      // A dropped request is tried again below; the live page reports connection loss.
     }
     if (Date.now() < deadline) {
       window.setTimeout(poll, 1000);
@@ -35,4 +33,40 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   };
   window.setTimeout(poll, 1000);
+}
+
+// Calibration wizard: show the current divider voltage of each point twice a second, so
+// the user can wait until a weight is still before capturing the reading.
+function showLiveReading(line) {
+  const sensors = JSON.parse(line.dataset.sensors);
+  const poll = async () => {
+    try {
+      const response = await fetch(line.dataset.api, { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const reading = (await response.json()).reading;
+        if (reading) {
+          const parts = Object.keys(sensors).map(
+            (name) => `${sensors[name]}: ${reading.volts[name].toFixed(3)} V`
+          );
+          line.textContent = `${line.dataset.label} ${parts.join(" · ")}`;
+          line.hidden = false;
+        }
+      }
+    } catch (err) {
+      // Keep the last reading shown; the next poll tries again.
+    }
+    window.setTimeout(poll, 500);
+  };
+  poll();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const section = document.getElementById("target");
+  if (section && section.dataset.capturing) {
+    waitForTarget(section);
+  }
+  const line = document.getElementById("live-reading");
+  if (line) {
+    showLiveReading(line);
+  }
 });

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from dashboard import create_app
 from firmware.monitor import Monitor, SourceInfo
 from insole.calibration import Calibration
+from insole.frames import VoltsFrame
 from insole.sensor_model import Divider, FsrCurve, force_to_volts
 from insole.store import SessionLog
 
@@ -150,3 +151,15 @@ def test_bad_calibrations_are_not_stored(
     assert body["field"] == field
     assert fragment in body["message"]
     assert log.latest_calibration() is None
+
+
+def test_the_raw_reading_is_null_until_the_first_frame(
+    client: FlaskClient, monitor: Monitor
+) -> None:
+    assert client.get("/api/calibration/reading").json == {"reading": None}
+    monitor.process(VoltsFrame(0.5, 1.25, 0.0, 2.5))
+    body = client.get("/api/calibration/reading").json
+    assert body is not None
+    assert body["reading"]["volts"] == {"heel": 1.25, "little_toe": 0.0, "big_toe": 2.5}
+    assert body["reading"]["forces_n"]["little_toe"] == 0.0
+    assert body["reading"]["forces_n"]["big_toe"] > body["reading"]["forces_n"]["heel"] > 0.0
