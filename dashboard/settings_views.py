@@ -358,7 +358,7 @@ def _render_wizard(
             divider=divider,
             saved_id=saved_id,
             complete=state.unloaded_v is not None and len(curves) == len(SENSORS),
-            sensor_labels={name: current_translate()(f"review.sensor.{name}") for name in SENSORS},
+            sensor_labels=[[name, current_translate()(f"review.sensor.{name}")] for name in SENSORS],
         ),
         status,
     )

@@ -38,15 +38,15 @@ function waitForTarget(section) {
 // Calibration wizard: show the current divider voltage of each point twice a second, so
 // the user can wait until a weight is still before capturing the reading.
 function showLiveReading(line) {
-  const sensors = JSON.parse(line.dataset.sensors);
+  const sensors = JSON.parse(line.dataset.sensors); // [[name, label], ...] in sensor order
   const poll = async () => {
     try {
       const response = await fetch(line.dataset.api, { headers: { Accept: "application/json" } });
       if (response.ok) {
         const reading = (await response.json()).reading;
         if (reading) {
-          const parts = Object.keys(sensors).map(
-            (name) => `${sensors[name]}: ${reading.volts[name].toFixed(3)} V`
+          const parts = sensors.map(
+            ([name, label]) => `${label}: ${reading.volts[name].toFixed(3)} V`
           );
           line.textContent = `${line.dataset.label} ${parts.join(" · ")}`;
           line.hidden = false;
