@@ -176,10 +176,19 @@ def form() -> ResponseReturnValue:
         return _render_settings(monitor.settings, values, submitted, 400)
     response = redirect(url_for("settings.form", saved=1), code=303)
     language = changes["language"]
+    # The page the user is on follows the choice at once (the cookie wins over the device
+    # setting for this browser); "as the browser" clears it. Same attributes as POST /lang.
     if language == "auto":
-        response.delete_cookie(LANGUAGE_COOKIE)
+        response.delete_cookie(LANGUAGE_COOKIE, path="/", samesite="Lax", httponly=True)
     else:
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=3600 * 24 * 365, samesite="Lax")
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=3600 * 24 * 365,
+            path="/",
+            samesite="Lax",
+            httponly=True,
+        )
     return response
 
 
@@ -358,7 +367,9 @@ def _render_wizard(
             divider=divider,
             saved_id=saved_id,
             complete=state.unloaded_v is not None and len(curves) == len(SENSORS),
-            sensor_labels=[[name, current_translate()(f"review.sensor.{name}")] for name in SENSORS],
+            sensor_labels=[
+                [name, current_translate()(f"review.sensor.{name}")] for name in SENSORS
+            ],
         ),
         status,
     )
