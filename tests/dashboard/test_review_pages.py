@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -109,6 +110,13 @@ def test_session_detail_plots_the_shares_with_every_hold_shaded(
     assert page.count('class="outcome-short"') == 1
     assert "12.2 mm/s" in page or "12.3 mm/s" in page
     assert_no_inline_code(page)
+
+
+def test_a_session_without_frames_still_has_a_page(client: FlaskClient, log: SessionLog) -> None:
+    empty = record_session(log, started_at=MONDAY, frames=np.empty((0, 4)), holds=[])
+    page = client.get(f"/review/{empty}").text
+    assert "no frames recorded" in page
+    assert "No holds in this session." in page
 
 
 def test_session_detail_in_german(client: FlaskClient, session_id: int) -> None:
