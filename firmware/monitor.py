@@ -53,6 +53,11 @@ class Feedback(Protocol):
     def handle(self, kind: str, data: dict[str, Any]) -> None:
         """React to a monitor event."""
 
+    def bind_button(
+        self, on_short: Callable[[], None], on_long: Callable[[], None]
+    ) -> None:
+        """Call ``on_short`` on a short press and ``on_long`` on a long one."""
+
     def close(self) -> None:
         """Release the devices."""
 
@@ -116,7 +121,7 @@ class Monitor:
         self._last_volts: VoltsFrame | None = None
         self._recent: deque[VoltsFrame] = deque(maxlen=1000)
         self._capture: TargetCapture | None = None
-        self._fb_key: tuple[bool, str] | None = None
+        self._fb_key: tuple[bool, str, bool] | None = None
         self._health: dict[str, Any] = {name: {"state": "ok", "message": ""} for name in SENSORS}
         self._rate_hz = 0.0
         self._rate_count = 0
@@ -166,9 +171,7 @@ class Monitor:
         return {
             "t_s": frame.t_s,
             "volts": {n: round(v, 5) for n, v in zip(SENSORS, volts, strict=True)},
-            "forces_n": {
-                n: round(untared.force_n(i, volts[i]), 3) for i, n in enumerate(SENSORS)
-            },
+            "forces_n": {n: round(untared.force_n(i, volts[i]), 3) for i, n in enumerate(SENSORS)},
         }
 
     def status(self) -> dict[str, Any]:
@@ -237,11 +240,20 @@ class Monitor:
             self._count_rate(t)
         self._broadcast.frame(state)
         if self._feedback is not None:
-            key = (state.balanced, state.hold_state)
+            # Only changes reach the LED: touching pins at every frame would cost the
+            # sampling thread time for nothing.
+            loaded = state.off_point is not None or state.total_n >= self._settings.load_floor_n
+            key = (state.balanced, state.hold_state, loaded)
             if key != self._fb_key:
                 self._fb_key = key
                 self._feedback.handle(
-                    "frame", {"balanced": state.balanced, "hold": {"state": state.hold_state}}
+                    "frame",
+                    {
+                        "balanced": state.balanced,
+                        "loaded": loaded,
+                        "off_point": state.off_point,
+                        "hold": {"state": state.hold_state},
+                    },
                 )
 
     on_frame = process

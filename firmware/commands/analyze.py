@@ -67,8 +67,12 @@ def run(args: argparse.Namespace) -> int:
         width = 30
         filled = width * done // max(1, total)
         bar = "#" * filled + "." * (width - filled)
-        print(f"analysing [{bar}] {100 * done // max(1, total):3d}%", end="\r",
-              file=sys.stderr, flush=True)
+        print(
+            f"analysing [{bar}] {100 * done // max(1, total):3d}%",
+            end="\r",
+            file=sys.stderr,
+            flush=True,
+        )
 
     analysis = analyze_frames(frames, settings, progress if show_progress else None)
     if show_progress:
