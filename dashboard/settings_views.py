@@ -23,7 +23,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from dashboard import api_settings, plots
-from dashboard.context import get_log, get_monitor
+from dashboard.context import get_monitor
 from dashboard.forms import (
     WEIGHT_UNITS,
     Form,
@@ -263,18 +263,6 @@ def live_volts(monitor: Any) -> tuple[float, float, float] | None:
     return (float(volts["heel"]), float(volts["little_toe"]), float(volts["big_toe"]))
 
 
-def stored_calibration() -> tuple[int, Calibration] | None:
-    """The latest saved calibration, if there is a usable one."""
-    latest = get_log().latest_calibration()
-    if latest is None:
-        return None
-    calibration_id, data = latest
-    try:
-        return calibration_id, Calibration.from_dict(data)
-    except CalibrationError:
-        return None
-
-
 def fitted_curves(
     state: WizardState, divider: Divider
 ) -> tuple[dict[str, FsrCurve], dict[str, str]]:
@@ -362,7 +350,7 @@ def _render_wizard(
             errors=form.errors if form is not None else {},
             values=form.data if form is not None else {},
             units=WEIGHT_UNITS,
-            stored=stored_calibration(),
+            calibration_id=monitor.status().get("calibration_id"),
             drift=drift_warning(monitor.calibration, state.unloaded_v),
             divider=divider,
             saved_id=saved_id,

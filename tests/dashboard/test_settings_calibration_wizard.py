@@ -130,6 +130,7 @@ def test_the_wizard_fits_plots_and_saves_a_calibration(
     assert monitor.calibration == stored
     after = client.get(saved.headers["Location"]).text
     assert f"Calibration {calibration_id} saved." in after
+    assert f"Calibration in force: number {calibration_id}." in after
 
 
 def test_a_bad_weight_is_refused_and_the_steps_so_far_are_kept(
