@@ -31,7 +31,6 @@ import dataclasses
 import enum
 import errno
 import grp
-import importlib
 import os
 import platform
 import pwd
@@ -46,6 +45,7 @@ from typing import Any, Protocol
 
 from gpiozero.exc import GPIOPinInUse
 
+from firmware.adc import open_adc
 from firmware.config import AdcConfig, DeviceConfig, PinConfig
 from firmware.errors import (
     AdcNotFoundError,
@@ -279,9 +279,7 @@ def check_access(
 
 def open_hardware_adc(config: AdcConfig) -> VoltsReader:
     """``firmware.adc.open_adc(config, backend="hardware")``: the real bus, never emulated."""
-    adc_module: Any = importlib.import_module("firmware.adc")
-    reader: VoltsReader = adc_module.open_adc(config, backend="hardware")
-    return reader
+    return open_adc(config, backend="hardware")
 
 
 def _probe_other_addresses(config: AdcConfig, opener: AdcOpener) -> list[int]:
