@@ -9,6 +9,7 @@ check            looks at
 platform         Raspberry Pi model (``/proc/device-tree/model``), OS release, Python
 i2c bus          ``/dev/i2c-<bus>`` exists (I2C enabled)
 i2c access       this user may open it (group ``i2c``) and is in group ``gpio``
+service          the systemd service is stopped (else it owns the ADC and the pins)
 adc              an ADS1x15 answers at the configured address (other addresses probed)
 channel <name>   unloaded voltage plausible: not saturated, not floating, near 0 V
 press <name>     pressing the point raises its own channel and no other (interactive)
@@ -36,6 +37,7 @@ import platform
 import pwd
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -478,6 +480,43 @@ def press_test(
     return result
 
 
+# -- the running service -----------------------------------------------------------------
+
+SERVICE_UNIT = "insole-monitor.service"
+
+
+def service_active(unit: str = SERVICE_UNIT) -> bool | None:
+    """Whether systemd runs ``unit`` now; ``None`` when that cannot be asked (no systemd)."""
+    systemctl = shutil.which("systemctl")
+    if systemctl is None:
+        return None
+    try:
+        result = subprocess.run(
+            [systemctl, "is-active", "--quiet", unit], capture_output=True, timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.returncode == 0
+
+
+def check_service(active: bool | None) -> CheckResult:
+    """The service must be stopped while doctor reads the ADC and claims the pins.
+
+    Two processes starting conversions on one ADS1x15 rewrite each other's channel
+    selection, so both would read wrong channels; the GPIO pins can have one owner only.
+    """
+    if active is None:
+        return CheckResult("service", Status.SKIP, "systemd not available: not checked")
+    if active:
+        return CheckResult(
+            "service", Status.WARN,
+            "insole-monitor is running: it owns the ADC and the pins, so those checks are "
+            "skipped", "`sudo systemctl stop insole-monitor`, run doctor, then start it again",
+        )
+    return CheckResult("service", Status.OK, "insole-monitor is not running")
+
+
 # -- GPIO and data directory -------------------------------------------------------------
 
 
@@ -588,6 +627,7 @@ class DoctorOptions:
     press_timeout_s: float = 10.0
     open_adc: AdcOpener = open_hardware_adc
     check_gpio: bool = True
+    is_service_active: Callable[[], bool | None] = service_active
 
 
 def run_checks(
@@ -610,8 +650,11 @@ def run_checks(
     user, member_of, existing = user_groups()
     add(check_access(host, adc_config.i2c_bus, user=user, member_of=member_of,
                      existing_groups=existing, is_root=os.geteuid() == 0))
+    running = add(check_service(options.is_service_active()))
     if bus.status is Status.FAIL:
         add(CheckResult("adc", Status.SKIP, "no I2C bus (see above)"))
+    elif running.status is Status.WARN:
+        add(CheckResult("adc", Status.SKIP, "the service is using the ADC (see above)"))
     else:
         adc_result, reader = check_adc(adc_config, options.open_adc)
         add(adc_result)
@@ -620,7 +663,9 @@ def run_checks(
                 _check_channels(reader, options, add, prompt)
             finally:
                 reader.close()
-    if options.check_gpio:
+    if options.check_gpio and running.status is Status.WARN:
+        add(CheckResult("gpio", Status.SKIP, "the service holds the pins (see above)"))
+    elif options.check_gpio:
         add(check_gpio(host, options.config.pins))
     add(check_data_dir(options.data_dir or default_data_dir()))
     return results

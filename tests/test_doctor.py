@@ -414,13 +414,14 @@ def test_run_on_a_pi_with_everything_working(tmp_path: Path, monkeypatch: pytest
     options = doctor.DoctorOptions(
         host=make_host(tmp_path, model=PI4, i2c=True), data_dir=tmp_path / "data",
         open_adc=emulated(EmulatedAds1x15(inputs=Foot())), samples=5, sample_interval_s=0.0,
+        is_service_active=lambda: False,
     )
     seen: list[CheckResult] = []
     results = doctor.run_checks(options, report=seen.append)
     assert seen == results
     names = [r.name for r in results]
     assert names == [
-        "platform", "i2c bus", "i2c access", "adc", "channel heel", "channel little_toe",
+        "platform", "i2c bus", "i2c access", "service", "adc", "channel heel", "channel little_toe",
         "channel big_toe", "press heel", "press little_toe", "press big_toe", "gpio",
         "data directory",
     ]
@@ -493,6 +494,7 @@ def pi_options(tmp_path: Path, opener: doctor.AdcOpener, **changes: object) -> d
     options = doctor.DoctorOptions(
         host=make_host(tmp_path, model=PI4, i2c=True), data_dir=tmp_path / "data",
         open_adc=opener, samples=8, sample_interval_s=0.0, check_gpio=False,
+        is_service_active=lambda: False,
     )
     for name, value in changes.items():
         setattr(options, name, value)
@@ -559,3 +561,20 @@ def test_interactive_run_presses_each_point(tmp_path: Path) -> None:
     for sensor in ("heel", "little_toe", "big_toe"):
         assert results[f"press {sensor}"].status is Status.OK, results[f"press {sensor}"]
         assert "1.80 V" in results[f"press {sensor}"].detail
+
+
+def test_a_running_service_is_left_alone(tmp_path: Path) -> None:
+    chip = EmulatedAds1x15()
+    options = pi_options(tmp_path, emulated(chip), is_service_active=lambda: True,
+                         check_gpio=True)
+    results = {r.name: r for r in doctor.run_checks(options)}
+    assert results["service"].status is Status.WARN
+    assert "systemctl stop insole-monitor" in (results["service"].fix or "")
+    assert results["adc"].status is Status.SKIP
+    assert results["gpio"].status is Status.SKIP
+    assert chip.conversions == 0  # the service's ADC was not touched
+
+
+@pytest.mark.parametrize(("active", "status"), [(None, Status.SKIP), (False, Status.OK)])
+def test_service_check(active: bool | None, status: Status) -> None:
+    assert doctor.check_service(active).status is status
