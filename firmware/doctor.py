@@ -361,8 +361,8 @@ def sample_volts(
     for i in range(count):
         if i:
             sleep(interval_s)
-        samples.append(tuple(reader.read_volts()))
-    return samples  # type: ignore[return-value]  # three-tuples by the reader's contract
+        samples.append(reader.read_volts())
+    return samples
 
 
 def check_unloaded(samples: Sequence[Volts3], supply_v: float) -> list[CheckResult]:
@@ -463,8 +463,8 @@ def press_test(
     start = clock()
     risen_at: float | None = None
     while clock() - start < timeout_s:
-        scan = tuple(reader.read_volts())
-        samples.append(scan)  # type: ignore[arg-type]
+        scan = reader.read_volts()
+        samples.append(scan)
         if risen_at is None and scan[index] - baseline[index] >= PRESS_RISE_V:
             risen_at = clock()
         if risen_at is not None and clock() - risen_at >= 0.3:
@@ -688,9 +688,10 @@ def _check_channels(
     unloaded = check_unloaded(samples, options.supply_v)
     for result in unloaded:
         add(result)
-    baseline: Volts3 = tuple(  # type: ignore[assignment]
+    heel_v, little_toe_v, big_toe_v = (
         statistics.fmean(s[i] for s in samples) for i in range(len(SENSORS))
     )
+    baseline = (heel_v, little_toe_v, big_toe_v)
     for sensor, unloaded_result in zip(SENSORS, unloaded, strict=True):
         if not options.interactive:
             add(CheckResult(f"press {sensor}", Status.SKIP,
