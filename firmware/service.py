@@ -112,6 +112,7 @@ class Service:
         self.options = options
         self._stack = ExitStack()
         self._stopped = threading.Event()
+        self.stopping = False
         self.server: Any = None
         self.monitor: Monitor | None = None
         self.sampler: Sampler | None = None
@@ -174,8 +175,8 @@ class Service:
 
     def run(self) -> None:
         """Serve until ``stop`` (or a signal handler calling it)."""
-        log.info("dashboard on %s", self.url)
         try:
+            log.info("dashboard on %s", self.url)
             self.server.run()
         finally:
             self.close()
@@ -207,6 +208,9 @@ def signals_stop(service: Service) -> Iterator[None]:
     """SIGTERM (systemd) and SIGINT (Ctrl-C) end the service cleanly."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
+        if service.stopping:
+            return  # a second signal must not interrupt the orderly shutdown
+        service.stopping = True
         log.info("signal %s: shutting down", signal.Signals(signum).name)
         service.end_streams()
         # Raised in the main thread inside waitress's loop, which catches SystemExit and
