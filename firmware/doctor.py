@@ -339,11 +339,15 @@ def check_adc(  # noqa: PLR0911
             "add the user to group i2c (`sudo usermod -aG i2c $USER`) and log in again",
         ), None
     except ModuleNotFoundError as err:
-        return CheckResult(
-            "adc", Status.FAIL, f"ADC support cannot be imported: {err}",
-            "reinstall the package (`pip install .` in the checkout, or rerun "
-            "firmware/pi/install.sh)",
-        ), None
+        fix = (
+            "`sudo apt install python3-libgpiod` (Blinka, under the ADS1x15 driver, imports "
+            "it on a Pi) in a venv made with --system-site-packages"
+            if err.name == "gpiod"
+            else "reinstall the package (rerun firmware/pi/install.sh, or `pip install .` in "
+            "the checkout)"
+        )
+        return CheckResult("adc", Status.FAIL, f"ADC support cannot be imported: {err}",
+                           fix), None
     except (HardwareError, OSError) as err:
         return CheckResult("adc", Status.FAIL, f"{where}: {err}",
                            "see docs/raspberry-pi.md, troubleshooting"), None

@@ -198,7 +198,9 @@ def test_adc_missing_everywhere_points_at_i2cdetect() -> None:
         (I2CBusMissingError("no /dev/i2c-1"), "raspi-config"),
         (AdcReadError("[Errno 121] I2C transfer to the ADC failed"), "loose"),
         (PermissionError(13, "Permission denied", "/dev/i2c-1"), "usermod -aG i2c"),
-        (ModuleNotFoundError("No module named 'adafruit_ads1x15'"), "reinstall"),
+        (ModuleNotFoundError("No module named 'adafruit_ads1x15'", name="adafruit_ads1x15"),
+         "reinstall"),
+        (ModuleNotFoundError("No module named 'gpiod'", name="gpiod"), "python3-libgpiod"),
     ],
 )
 def test_adc_errors_each_have_a_fix(error: Exception, words: str) -> None:
