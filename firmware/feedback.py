@@ -40,8 +40,10 @@ Event keys read (anything else is ignored; a malformed event never raises):
 
 Cost and threads: :meth:`Feedback.handle` never sleeps and touches the pins only when the
 shown state changes (a dictionary lookup and a comparison per frame otherwise). Blinks and
-pulses run in gpiozero's own background threads; tunes run in one small player thread
-owned by the :class:`Feedback`, so a tune never delays the caller. Button callbacks run in
+pulses run in gpiozero's own background threads (leaving one costs a join of that thread,
+a few ms, only on a state change); tunes run in one small player thread owned by the
+:class:`Feedback`, so a tune never delays the caller; a one-shot pattern is ended by a
+timer, since no frame event may follow it while the state holds. Button callbacks run in
 gpiozero's event threads; an exception in one is logged, never lost silently, and never
 kills that thread.
 
