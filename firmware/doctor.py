@@ -9,6 +9,7 @@ check            looks at
 platform         Raspberry Pi model (``/proc/device-tree/model``), OS release, Python
 i2c bus          ``/dev/i2c-<bus>`` exists (I2C enabled)
 i2c access       this user may open it (group ``i2c``) and is in group ``gpio``
+service          the systemd service is stopped (else it owns the ADC and the pins)
 adc              an ADS1x15 answers at the configured address (other addresses probed)
 channel <name>   unloaded voltage plausible: not saturated, not floating, near 0 V
 press <name>     pressing the point raises its own channel and no other (interactive)
@@ -31,12 +32,12 @@ import dataclasses
 import enum
 import errno
 import grp
-import importlib
 import os
 import platform
 import pwd
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -46,6 +47,7 @@ from typing import Any, Protocol
 
 from gpiozero.exc import GPIOPinInUse
 
+from firmware.adc import open_adc
 from firmware.config import AdcConfig, DeviceConfig, PinConfig
 from firmware.errors import (
     AdcNotFoundError,
@@ -108,12 +110,8 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, str | None]:
         """JSON-ready form (``doctor --json``)."""
-        return {
-            "name": self.name,
-            "status": str(self.status),
-            "detail": self.detail,
-            "fix": self.fix,
-        }
+        return {"name": self.name, "status": str(self.status), "detail": self.detail,
+                "fix": self.fix}
 
 
 class VoltsReader(Protocol):
@@ -188,8 +186,7 @@ def check_platform(host: Host) -> CheckResult:
     os_text = f"OS {codename}" if codename else "OS unknown"
     if model is None:
         return CheckResult(
-            "platform",
-            Status.WARN,
+            "platform", Status.WARN,
             f"not a Raspberry Pi ({platform.machine()}, {os_text}, Python {python}); the "
             "hardware checks below cannot pass here",
             "on a PC use `insole-monitor serve --source emulated` (the emulated ADC); run "
@@ -197,9 +194,7 @@ def check_platform(host: Host) -> CheckResult:
         )
     if codename != "bookworm":
         return CheckResult(
-            "platform",
-            Status.WARN,
-            f"{model}, {os_text}, Python {python}",
+            "platform", Status.WARN, f"{model}, {os_text}, Python {python}",
             "the install path is tested on Raspberry Pi OS Bookworm; other releases may "
             "need a different pin factory (see docs/raspberry-pi.md)",
         )
@@ -213,14 +208,11 @@ def check_i2c_bus(host: Host, bus: int) -> CheckResult:
         return CheckResult("i2c bus", Status.OK, f"{device} exists")
     if host.pi_model() is None:
         return CheckResult(
-            "i2c bus",
-            Status.FAIL,
-            f"{device} does not exist: this machine has no I2C bus",
+            "i2c bus", Status.FAIL, f"{device} does not exist: this machine has no I2C bus",
             "run on a Raspberry Pi, or use the emulated ADC (`serve --source emulated`)",
         )
-    return CheckResult(
-        "i2c bus", Status.FAIL, f"{device} does not exist: I2C is off", ENABLE_I2C_FIX
-    )
+    return CheckResult("i2c bus", Status.FAIL, f"{device} does not exist: I2C is off",
+                       ENABLE_I2C_FIX)
 
 
 def user_groups() -> tuple[str, set[str], set[str]]:
@@ -260,34 +252,26 @@ def check_access(
     )
     if device.exists() and not os.access(device, os.R_OK | os.W_OK):
         return CheckResult(
-            "i2c access",
-            Status.FAIL,
-            f"permission denied on {device} for user {user}",
-            group_fix
-            if "i2c" in missing
-            else f"check the owner and mode of {device} "
+            "i2c access", Status.FAIL, f"permission denied on {device} for user {user}",
+            group_fix if "i2c" in missing else f"check the owner and mode of {device} "
             "(`ls -l /dev/i2c-*`: expected group i2c, mode crw-rw----)",
         )
     if is_root:
         return CheckResult(
-            "i2c access",
-            Status.WARN,
+            "i2c access", Status.WARN,
             "running as root: root can open everything, so group membership is not tested",
             f"run doctor as the user that runs the service to test its permissions: "
             f"`{SERVICE_DOCTOR_COMMAND}`",
         )
     if absent and not on_pi:
         return CheckResult(
-            "i2c access",
-            Status.WARN,
+            "i2c access", Status.WARN,
             f"groups {', '.join(absent)} do not exist on this machine (not a Raspberry Pi)",
         )
     if missing:
         return CheckResult(
-            "i2c access",
-            Status.FAIL if on_pi else Status.WARN,
-            f"user {user} is not in group(s) {', '.join(missing)}",
-            group_fix,
+            "i2c access", Status.FAIL if on_pi else Status.WARN,
+            f"user {user} is not in group(s) {', '.join(missing)}", group_fix,
         )
     return CheckResult("i2c access", Status.OK, f"user {user} is in groups i2c and gpio")
 
@@ -297,9 +281,7 @@ def check_access(
 
 def open_hardware_adc(config: AdcConfig) -> VoltsReader:
     """``firmware.adc.open_adc(config, backend="hardware")``: the real bus, never emulated."""
-    adc_module: Any = importlib.import_module("firmware.adc")
-    reader: VoltsReader = adc_module.open_adc(config, backend="hardware")
-    return reader
+    return open_adc(config, backend="hardware")
 
 
 def _probe_other_addresses(config: AdcConfig, opener: AdcOpener) -> list[int]:
@@ -335,46 +317,40 @@ def check_adc(  # noqa: PLR0911
         if others:
             names = ", ".join(f"0x{a:02x} (ADDR to {ADDR_PIN_FOR[a]})" for a in others)
             return CheckResult(
-                "adc",
-                Status.FAIL,
-                f"nothing answers at 0x{config.address:02x}, but an ADS1x15 answers at {names}",
+                "adc", Status.FAIL, f"nothing answers at 0x{config.address:02x}, but an "
+                f"ADS1x15 answers at {names}",
                 f"tie ADDR to {ADDR_PIN_FOR[config.address]} for 0x{config.address:02x}, or "
                 f"run with the address the chip has (`--address 0x{others[0]:02x}`)",
             ), None
         return CheckResult(
-            "adc",
-            Status.FAIL,
-            str(err),
+            "adc", Status.FAIL, str(err),
             f"power the board off, check the four wires, then `sudo i2cdetect -y "
             f"{config.i2c_bus}` must show {config.address:02x}",
         ), None
     except AdcReadError as err:
         return CheckResult(
-            "adc",
-            Status.FAIL,
-            f"{where} does not read reliably: {err}",
+            "adc", Status.FAIL, f"{where} does not read reliably: {err}",
             "errno 121 (Remote I/O error) means a loose or long SDA/SCL wire or a missing "
             "ground: reseat the jumpers, keep I2C wires short",
         ), None
     except PermissionError as err:
         return CheckResult(
-            "adc",
-            Status.FAIL,
-            f"permission denied opening the I2C bus: {err}",
+            "adc", Status.FAIL, f"permission denied opening the I2C bus: {err}",
             "add the user to group i2c (`sudo usermod -aG i2c $USER`) and log in again",
         ), None
     except ModuleNotFoundError as err:
-        return CheckResult(
-            "adc",
-            Status.FAIL,
-            f"ADC support cannot be imported: {err}",
-            "reinstall the package (`pip install .` in the checkout, or rerun "
-            "firmware/pi/install.sh)",
-        ), None
+        fix = (
+            "`sudo apt install python3-libgpiod` (Blinka, under the ADS1x15 driver, imports "
+            "it on a Pi) in a venv made with --system-site-packages"
+            if err.name == "gpiod"
+            else "reinstall the package (rerun firmware/pi/install.sh, or `pip install .` in "
+            "the checkout)"
+        )
+        return CheckResult("adc", Status.FAIL, f"ADC support cannot be imported: {err}",
+                           fix), None
     except (HardwareError, OSError) as err:
-        return CheckResult(
-            "adc", Status.FAIL, f"{where}: {err}", "see docs/raspberry-pi.md, troubleshooting"
-        ), None
+        return CheckResult("adc", Status.FAIL, f"{where}: {err}",
+                           "see docs/raspberry-pi.md, troubleshooting"), None
     return CheckResult("adc", Status.OK, f"{where} answers"), reader
 
 
@@ -389,8 +365,8 @@ def sample_volts(
     for i in range(count):
         if i:
             sleep(interval_s)
-        samples.append(tuple(reader.read_volts()))
-    return samples  # type: ignore[return-value]  # three-tuples by the reader's contract
+        samples.append(reader.read_volts())
+    return samples
 
 
 def check_unloaded(samples: Sequence[Volts3], supply_v: float) -> list[CheckResult]:
@@ -403,44 +379,28 @@ def check_unloaded(samples: Sequence[Volts3], supply_v: float) -> list[CheckResu
         name = f"channel {sensor}"
         summary = f"{mean_v:.3f} V unloaded ({p2p_v * 1000:.0f} mV peak to peak)"
         if mean_v >= supply_v - SATURATION_MARGIN_V:
-            results.append(
-                CheckResult(
-                    name,
-                    Status.FAIL,
-                    f"{summary}: saturated at the supply",
-                    "the FSR is shorted, or its fixed resistor to GND is missing, or the channel "
-                    "is wired to 3.3 V: check the divider on this channel",
-                )
-            )
+            results.append(CheckResult(
+                name, Status.FAIL, f"{summary}: saturated at the supply",
+                "the FSR is shorted, or its fixed resistor to GND is missing, or the channel "
+                "is wired to 3.3 V: check the divider on this channel",
+            ))
         elif mean_v <= NEGATIVE_V:
-            results.append(
-                CheckResult(
-                    name,
-                    Status.FAIL,
-                    f"{summary}: below ground",
-                    "the insole's GND is not the ADC's GND: connect the grounds",
-                )
-            )
+            results.append(CheckResult(
+                name, Status.FAIL, f"{summary}: below ground",
+                "the insole's GND is not the ADC's GND: connect the grounds",
+            ))
         elif p2p_v > FLOATING_P2P_V:
-            results.append(
-                CheckResult(
-                    name,
-                    Status.FAIL,
-                    f"{summary}: floating (an input with nothing on it)",
-                    "the fixed resistor from this channel to GND is missing or the sensor's "
-                    "connector is unplugged",
-                )
-            )
+            results.append(CheckResult(
+                name, Status.FAIL, f"{summary}: floating (an input with nothing on it)",
+                "the fixed resistor from this channel to GND is missing or the sensor's "
+                "connector is unplugged",
+            ))
         elif mean_v > UNLOADED_MAX_V:
-            results.append(
-                CheckResult(
-                    name,
-                    Status.WARN,
-                    f"{summary}: loaded with nothing on it?",
-                    "take the foot off the insole; if it stays, the sensor is pinched or bent "
-                    "(lay the insole flat) or the FSR and resistor are swapped",
-                )
-            )
+            results.append(CheckResult(
+                name, Status.WARN, f"{summary}: loaded with nothing on it?",
+                "take the foot off the insole; if it stays, the sensor is pinched or bent "
+                "(lay the insole flat) or the FSR and resistor are swapped",
+            ))
         else:
             results.append(CheckResult(name, Status.OK, summary))
     return results
@@ -461,8 +421,7 @@ def check_press(
     if strongest != index and rises[strongest] >= PRESS_RISE_V and own_rise < rises[strongest]:
         other = SENSORS[strongest]
         return CheckResult(
-            name,
-            Status.FAIL,
+            name, Status.FAIL,
             f"pressing {sensor} raised channel {other} by {rises[strongest]:.2f} V "
             f"({sensor}: {own_rise:+.2f} V): the sensors are on the wrong channels",
             f"swap the {sensor} and {other} wires at the ADC, or change the channel map "
@@ -470,17 +429,14 @@ def check_press(
         )
     if own_rise < PRESS_RISE_V:
         return CheckResult(
-            name,
-            Status.FAIL,
+            name, Status.FAIL,
             f"stayed at {peak_v:.2f} V when pressed (rise {own_rise:+.2f} V): stuck at 0 V",
             "the sensor is unplugged, its tail is cracked or the connector crimp is open: "
             "check continuity with a multimeter (about 10 kΩ when pressed)",
         )
     if peak_v >= supply_v - SATURATION_MARGIN_V:
         return CheckResult(
-            name,
-            Status.WARN,
-            f"rose to {peak_v:.2f} V: reaches the supply rail under a press",
+            name, Status.WARN, f"rose to {peak_v:.2f} V: reaches the supply rail under a press",
             "the fixed resistor is large for this load: 3.3 kΩ keeps standing loads in range",
         )
     return CheckResult(name, Status.OK, f"rose {own_rise:.2f} V to {peak_v:.2f} V when pressed")
@@ -505,16 +461,14 @@ def press_test(
     waits up to 5 s for the channel to come back.
     """
     index = SENSORS.index(sensor)
-    prompt(
-        f"Press and hold the {sensor.replace('_', ' ')} point firmly "
-        f"(waiting up to {timeout_s:.0f} s) ..."
-    )
+    prompt(f"Press and hold the {sensor.replace('_', ' ')} point firmly "
+           f"(waiting up to {timeout_s:.0f} s) ...")
     samples: list[Volts3] = []
     start = clock()
     risen_at: float | None = None
     while clock() - start < timeout_s:
-        scan = tuple(reader.read_volts())
-        samples.append(scan)  # type: ignore[arg-type]
+        scan = reader.read_volts()
+        samples.append(scan)
         if risen_at is None and scan[index] - baseline[index] >= PRESS_RISE_V:
             risen_at = clock()
         if risen_at is not None and clock() - risen_at >= 0.3:
@@ -530,6 +484,43 @@ def press_test(
     return result
 
 
+# -- the running service -----------------------------------------------------------------
+
+SERVICE_UNIT = "insole-monitor.service"
+
+
+def service_active(unit: str = SERVICE_UNIT) -> bool | None:
+    """Whether systemd runs ``unit`` now; ``None`` when that cannot be asked (no systemd)."""
+    systemctl = shutil.which("systemctl")
+    if systemctl is None:
+        return None
+    try:
+        result = subprocess.run(
+            [systemctl, "is-active", "--quiet", unit], capture_output=True, timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.returncode == 0
+
+
+def check_service(active: bool | None) -> CheckResult:
+    """The service must be stopped while doctor reads the ADC and claims the pins.
+
+    Two processes starting conversions on one ADS1x15 rewrite each other's channel
+    selection, so both would read wrong channels; the GPIO pins can have one owner only.
+    """
+    if active is None:
+        return CheckResult("service", Status.SKIP, "systemd not available: not checked")
+    if active:
+        return CheckResult(
+            "service", Status.WARN,
+            "insole-monitor is running: it owns the ADC and the pins, so those checks are "
+            "skipped", "`sudo systemctl stop insole-monitor`, run doctor, then start it again",
+        )
+    return CheckResult("service", Status.OK, "insole-monitor is not running")
+
+
 # -- GPIO and data directory -------------------------------------------------------------
 
 
@@ -540,12 +531,11 @@ def _claim_feedback_pins(name: str, factory: Any, pins: PinConfig) -> CheckResul
     except GpioError as err:
         if isinstance(err.__cause__, GPIOPinInUse):
             return CheckResult(
-                "gpio",
-                Status.WARN,
-                f"{name} works but the feedback pins are busy: {err}",
+                "gpio", Status.WARN, f"{name} works but the feedback pins are busy: {err}",
                 "stop the service while running doctor (`sudo systemctl stop insole-monitor`)",
             )
-        return CheckResult("gpio", Status.FAIL, f"{name} cannot drive the pins: {err}", LGPIO_FIX)
+        return CheckResult("gpio", Status.FAIL, f"{name} cannot drive the pins: {err}",
+                           LGPIO_FIX)
     return None
 
 
@@ -558,15 +548,11 @@ def check_gpio(host: Host, pins: PinConfig) -> CheckResult:
         detail = str(err)
         factory_fix = LGPIO_FIX
         if ".lgd-nfy" in detail:
-            factory_fix = (
-                "lgpio keeps a notification pipe in the current directory: run from a "
-                "writable directory (`cd ~`); the service uses its RuntimeDirectory"
-            )
+            factory_fix = ("lgpio keeps a notification pipe in the current directory: run from a "
+                   "writable directory (`cd ~`); the service uses its RuntimeDirectory")
         if not on_pi:
             return CheckResult(
-                "gpio",
-                Status.WARN,
-                "no GPIO on this machine: the LED, buzzer and button "
+                "gpio", Status.WARN, "no GPIO on this machine: the LED, buzzer and button "
                 "are disabled (the service still runs)",
                 "nothing to fix off a Pi; GPIOZERO_PIN_FACTORY=mock simulates pins",
             )
@@ -577,11 +563,8 @@ def check_gpio(host: Host, pins: PinConfig) -> CheckResult:
         return problem
     if info.is_mock:
         return CheckResult(
-            "gpio",
-            Status.WARN,
-            "gpiozero uses its mock pin factory (GPIOZERO_PIN_FACTORY="
-            "mock): nothing reaches a real pin",
-            "unset GPIOZERO_PIN_FACTORY on the Pi",
+            "gpio", Status.WARN, "gpiozero uses its mock pin factory (GPIOZERO_PIN_FACTORY="
+            "mock): nothing reaches a real pin", "unset GPIOZERO_PIN_FACTORY on the Pi",
         )
     how = "chosen by GPIOZERO_PIN_FACTORY" if info.from_env else "auto-detected"
     status = Status.OK
@@ -589,7 +572,8 @@ def check_gpio(host: Host, pins: PinConfig) -> CheckResult:
     if info.name not in ("LGPIOFactory", "RPiGPIOFactory"):
         status = Status.WARN
         fix = f"{info.name} works but lgpio is preferred: {LGPIO_FIX}"
-    return CheckResult("gpio", status, f"{info.name} ({how}; {chips}); feedback pins free", fix)
+    return CheckResult("gpio", status, f"{info.name} ({how}; {chips}); feedback pins free",
+                       fix)
 
 
 def default_data_dir() -> Path:
@@ -612,27 +596,21 @@ def check_data_dir(path: Path) -> CheckResult:
     except OSError as err:
         denied = err.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
         return CheckResult(
-            name,
-            Status.FAIL,
-            f"cannot write in {path}: {err.strerror or err}",
+            name, Status.FAIL, f"cannot write in {path}: {err.strerror or err}",
             f"`sudo chown -R $USER {path}` or point {DATA_DIR_ENV} at a writable directory"
-            if denied
-            else f"check the disk, or set {DATA_DIR_ENV} to another directory",
+            if denied else f"check the disk, or set {DATA_DIR_ENV} to another directory",
         )
     log_file = path / DB_FILENAME
     if log_file.exists() and not os.access(log_file, os.R_OK | os.W_OK):
         return CheckResult(
-            name,
-            Status.FAIL,
-            f"the session log {log_file} is not writable by this user",
+            name, Status.FAIL, f"the session log {log_file} is not writable by this user",
             f"`sudo chown $USER {log_file}*` (it belongs to whoever created it first)",
         )
     free = shutil.disk_usage(path).free
     detail = f"{path} is writable, {free / 1e9:.1f} GB free"
     if free < MIN_FREE_BYTES:
-        return CheckResult(
-            name, Status.WARN, detail, "free some space: the log stops taking frames on a full disk"
-        )
+        return CheckResult(name, Status.WARN, detail,
+                           "free some space: the log stops taking frames on a full disk")
     return CheckResult(name, Status.OK, detail)
 
 
@@ -653,6 +631,7 @@ class DoctorOptions:
     press_timeout_s: float = 10.0
     open_adc: AdcOpener = open_hardware_adc
     check_gpio: bool = True
+    is_service_active: Callable[[], bool | None] = service_active
 
 
 def run_checks(
@@ -673,18 +652,13 @@ def run_checks(
     add(check_platform(host))
     bus = add(check_i2c_bus(host, adc_config.i2c_bus))
     user, member_of, existing = user_groups()
-    add(
-        check_access(
-            host,
-            adc_config.i2c_bus,
-            user=user,
-            member_of=member_of,
-            existing_groups=existing,
-            is_root=os.geteuid() == 0,
-        )
-    )
+    add(check_access(host, adc_config.i2c_bus, user=user, member_of=member_of,
+                     existing_groups=existing, is_root=os.geteuid() == 0))
+    running = add(check_service(options.is_service_active()))
     if bus.status is Status.FAIL:
         add(CheckResult("adc", Status.SKIP, "no I2C bus (see above)"))
+    elif running.status is Status.WARN:
+        add(CheckResult("adc", Status.SKIP, "the service is using the ADC (see above)"))
     else:
         adc_result, reader = check_adc(adc_config, options.open_adc)
         add(adc_result)
@@ -693,7 +667,9 @@ def run_checks(
                 _check_channels(reader, options, add, prompt)
             finally:
                 reader.close()
-    if options.check_gpio:
+    if options.check_gpio and running.status is Status.WARN:
+        add(CheckResult("gpio", Status.SKIP, "the service holds the pins (see above)"))
+    elif options.check_gpio:
         add(check_gpio(host, options.config.pins))
     add(check_data_dir(options.data_dir or default_data_dir()))
     return results
@@ -710,54 +686,30 @@ def _check_channels(
     try:
         samples = sample_volts(reader, options.samples, options.sample_interval_s)
     except AdcReadError as err:
-        add(
-            CheckResult(
-                "channels",
-                Status.FAIL,
-                f"reading failed: {err}",
-                "a loose SDA/SCL or ground wire (errno 121): reseat the jumpers",
-            )
-        )
+        add(CheckResult("channels", Status.FAIL, f"reading failed: {err}",
+                        "a loose SDA/SCL or ground wire (errno 121): reseat the jumpers"))
         return
     unloaded = check_unloaded(samples, options.supply_v)
     for result in unloaded:
         add(result)
-    baseline: Volts3 = tuple(  # type: ignore[assignment]
+    heel_v, little_toe_v, big_toe_v = (
         statistics.fmean(s[i] for s in samples) for i in range(len(SENSORS))
     )
+    baseline = (heel_v, little_toe_v, big_toe_v)
     for sensor, unloaded_result in zip(SENSORS, unloaded, strict=True):
         if not options.interactive:
-            add(
-                CheckResult(
-                    f"press {sensor}",
-                    Status.SKIP,
-                    "not interactive (run `insole-monitor doctor` at a terminal "
-                    "to test each sensor under a press)",
-                )
-            )
+            add(CheckResult(f"press {sensor}", Status.SKIP,
+                            "not interactive (run `insole-monitor doctor` at a terminal "
+                            "to test each sensor under a press)"))
         elif unloaded_result.status is Status.FAIL:
             add(CheckResult(f"press {sensor}", Status.SKIP, "channel failed unloaded"))
         else:
             try:
-                add(
-                    press_test(
-                        reader,
-                        sensor,
-                        baseline,
-                        supply_v=options.supply_v,
-                        prompt=prompt,
-                        timeout_s=options.press_timeout_s,
-                    )
-                )
+                add(press_test(reader, sensor, baseline, supply_v=options.supply_v,
+                               prompt=prompt, timeout_s=options.press_timeout_s))
             except AdcReadError as err:
-                add(
-                    CheckResult(
-                        f"press {sensor}",
-                        Status.FAIL,
-                        f"reading failed: {err}",
-                        "a loose wire (errno 121): reseat the jumpers",
-                    )
-                )
+                add(CheckResult(f"press {sensor}", Status.FAIL, f"reading failed: {err}",
+                                "a loose wire (errno 121): reseat the jumpers"))
 
 
 def exit_status(results: Iterable[CheckResult]) -> int:
@@ -777,11 +729,6 @@ def format_summary(results: Sequence[CheckResult]) -> str:
     """The closing line: counts per status."""
     counts = {s: sum(r.status is s for r in results) for s in Status}
     text = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    verdict = (
-        "problems found"
-        if counts[Status.FAIL]
-        else "ready"
-        if not counts[Status.WARN]
-        else "usable, see the warnings"
-    )
+    verdict = "problems found" if counts[Status.FAIL] else "ready" if not counts[
+        Status.WARN] else "usable, see the warnings"
     return f"{text}: {verdict}"

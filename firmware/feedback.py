@@ -40,8 +40,10 @@ Event keys read (anything else is ignored; a malformed event never raises):
 
 Cost and threads: :meth:`Feedback.handle` never sleeps and touches the pins only when the
 shown state changes (a dictionary lookup and a comparison per frame otherwise). Blinks and
-pulses run in gpiozero's own background threads; tunes run in one small player thread
-owned by the :class:`Feedback`, so a tune never delays the caller. Button callbacks run in
+pulses run in gpiozero's own background threads (leaving one costs a join of that thread,
+a few ms, only on a state change); tunes run in one small player thread owned by the
+:class:`Feedback`, so a tune never delays the caller; a one-shot pattern is ended by a
+timer, since no frame event may follow it while the state holds. Button callbacks run in
 gpiozero's event threads; an exception in one is logged, never lost silently, and never
 kills that thread.
 
@@ -56,7 +58,6 @@ import collections
 import enum
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -460,8 +461,9 @@ class Feedback:
         self._frame_state = LedState.OFF
         self._faulty: tuple[str, ...] = ()
         self._simulated = False
-        self._overlay_until = 0.0  # monotonic end of a one-shot pattern being shown
-        self._overlay = False
+        # A one-shot pattern (hold complete, set done) is shown until its timer ends it;
+        # meanwhile frames only update ``_frame_state``.
+        self._overlay_timer: threading.Timer | None = None
         if not enabled:
             self.disabled_reason = "feedback disabled"
             return
@@ -594,23 +596,45 @@ class Feedback:
         duration_s = PATTERNS[state].duration_s
         assert duration_s is not None, f"{state} is not a one-shot pattern"
         with self._lock:
-            if self._faulty:
+            if self._faulty or self._closed:
                 return  # a fault stays visible; celebrations wait
-            self._overlay = True
-            self._overlay_until = time.monotonic() + duration_s
+            self._cancel_overlay()
+            # A timer rather than the next frame ends the pattern: the Monitor sends frame
+            # events only when the shown state would change, so none may come.
+            timer = threading.Timer(duration_s, self._end_overlay)
+            timer.name = "feedback-one-shot"
+            timer.daemon = True
+            self._overlay_timer = timer
             self._apply(state)
+            timer.start()
+
+    def _end_overlay(self) -> None:
+        with self._lock:
+            if self._overlay_timer is not threading.current_thread():
+                return  # superseded by a newer one-shot, a fault, or close()
+            self._overlay_timer = None
+            self._update()
+
+    def _cancel_overlay(self) -> threading.Timer | None:
+        """Forget the running one-shot (caller holds the lock); returns its timer."""
+        timer = self._overlay_timer
+        self._overlay_timer = None
+        if timer is not None:
+            timer.cancel()
+        return timer
 
     def _update(self) -> None:
         wanted = LedState.FAULT if self._faulty else self._frame_state
         self._wanted = wanted
-        if self._overlay:
-            if wanted is not LedState.FAULT and time.monotonic() < self._overlay_until:
-                return
-            self._overlay = False
-        elif wanted is self._shown:
-            return
+        if self._overlay_timer is None and wanted is self._shown:
+            return  # the per-frame fast path: no lock, no pin
         with self._lock:
-            self._apply(wanted)
+            if self._overlay_timer is not None:
+                if wanted is not LedState.FAULT:
+                    return
+                self._cancel_overlay()
+            if wanted is not self._shown:
+                self._apply(wanted)
 
     def _apply(self, state: LedState) -> None:
         with self._lock:
@@ -621,8 +645,9 @@ class Feedback:
                 self._lamp.show(PATTERNS[state])
 
     def _tune(self, name: str) -> None:
-        if self._player is not None and not self._closed:
-            self._player.play(name, TUNES[name])
+        player = self._player  # read once: close() may clear it from another thread
+        if player is not None and not self._closed:
+            player.play(name, TUNES[name])
 
     def wait_quiet(self, timeout_s: float = 5.0) -> bool:
         """Wait until every queued tune has played; False on timeout (True when no buzzer)."""
@@ -675,6 +700,9 @@ class Feedback:
             if self._closed:
                 return
             self._closed = True
+            timer = self._cancel_overlay()
+        if timer is not None:
+            timer.join(timeout=5.0)  # outside the lock: a firing timer waits for it
         if self._button is not None:
             self._button.close()
             self._button = None
