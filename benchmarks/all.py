@@ -88,7 +88,7 @@ def _acquisition(quick: bool) -> Outcome:
     from firmware.clock import FakeClock  # noqa: PLC0415
 
     seconds = 0.3 if quick else 3.0
-    description, results = ab.run_rates("emulated", ACQ_RATES, seconds, 400_000)
+    description, results, notes = ab.run_rates("emulated", ACQ_RATES, seconds, 400_000)
     out = Outcome()
     top = max(r.data_rate_sps for r in results)
     for r in results:
@@ -122,7 +122,7 @@ def _acquisition(quick: bool) -> Outcome:
         and clear is not None and clear <= ab.DETECT_TARGET_S and soak.recovered,
     )
     out.details = (
-        ab.format_rates(description, results, 400_000)
+        ab.format_rates(description, results, 400_000, notes=notes)
         + "\n\n"
         + ab.format_soak(soak, fake_clock=True)
     )
