@@ -12,8 +12,9 @@ is sampled every few seconds; growth per hour is the least-squares slope over th
 half of the run (the first two or three minutes fill SQLite's page caches and the
 allocator's pools, then the size levels off) times 3600. A shortened run stands in for the
 hour: at real time the service does in 6 minutes what it does in every 6 minutes of an
-hour, so a leak per frame, per hold or per set shows in the slope. Beside it: a bare interpreter that imports the
-same modules, to show how much of the service's size is the libraries alone.
+hour, so a leak per frame, per hold or per set shows in the slope. Beside it: a bare
+interpreter that imports the same modules, to show how much of the service's size is the
+libraries alone.
 """
 
 from __future__ import annotations
