@@ -537,8 +537,8 @@ WHEN_MISSED: dict[str, str] = {
     "25 µs of CPU here; our sampler makes about 3 blocking calls per conversion (result read, "
     "next input's write, one paced sleep), the minimum for reading three inputs, which puts the "
     "ratio near 0.4 at 860 SPS whatever the Python does (0.2 at 128 SPS, where the loop polls "
-    "about 70 times per conversion). With exact timing (`insole-monitor bench --fake-clock`) "
-    "the sampler reaches 98 % of the limit at 0.25 x the loop's CPU. See docs/acquisition.md.",
+    "about 70 times per conversion). The exact-timing row (`insole-monitor bench --fake-clock`) "
+    "shows what the same code does without the host's delays. See docs/acquisition.md.",
     "acq.soak": "The soak delivers 98 % or more over 10 minutes; a shortened soak (--quick) "
     "cannot, since the 1 s the chip is gone alone is 0.8 % of 2 minutes.",
     "core.": "The core figures are single-thread CPU time: on a shared 2-core machine under "
@@ -605,6 +605,20 @@ def _first_line(path: str, prefix: str) -> str:
 def machine() -> dict[str, str]:
     """CPU model, cores, RAM, Python, numpy and OS of this machine."""
     cpu = _first_line("/proc/cpuinfo", "model name") or _first_line("/proc/cpuinfo", "Model")
+    # A virtual machine may name only the family ("AMD EPYC"): add what identifies the part.
+    family = _first_line("/proc/cpuinfo", "cpu family")
+    model = _first_line("/proc/cpuinfo", "model\t")
+    mhz = _first_line("/proc/cpuinfo", "cpu MHz")
+    extra = ", ".join(
+        part
+        for part in (
+            f"family {family} model {model}" if family and model else "",
+            f"{float(mhz):.0f} MHz" if mhz else "",
+        )
+        if part
+    )
+    if cpu and extra:
+        cpu = f"{cpu} ({extra})"
     mem_kb = _first_line("/proc/meminfo", "MemTotal").split()
     os_name = _first_line("/etc/os-release", "PRETTY_NAME").split("=", 1)[-1].strip('"')
     return {
