@@ -44,7 +44,7 @@ from werkzeug.wrappers import Response as ResponseBase
 
 from dashboard import i18n, sse
 from dashboard.context import get_monitor
-from insole.errors import InsoleError
+from insole.errors import InsoleError, StorageError
 from insole.frames import SENSORS
 from insole.settings import EXERCISES, FOOT_SIDES
 
@@ -58,10 +58,12 @@ JS_TEXT_PREFIXES = ("cue.", "live.", "banner.", "sensor.", "outcome.", "foot.", 
 """Catalogue keys the page script needs (handed over in a data attribute, not fetched)."""
 
 
+ERROR_NAMES = {400: "bad_request", 409: "conflict", 503: "service_unavailable"}
+
+
 def bad_request(message: str, field: str | None = None, status: int = 400) -> NoReturn:
     """Stop the request with a JSON error that says what was wrong and what is allowed."""
-    body: dict[str, Any] = {"error": "bad_request" if status == 400 else "conflict"}
-    body["message"] = message
+    body: dict[str, Any] = {"error": ERROR_NAMES.get(status, "error"), "message": message}
     if field is not None:
         body["field"] = field
     abort(make_response(jsonify(body), status))
@@ -99,6 +101,8 @@ def _call_monitor(action: str, *args: Any, **kwargs: Any) -> Any:
         return getattr(get_monitor(), action)(*args, **kwargs)
     except ValueError as err:  # SettingsError and other rejected values
         bad_request(str(err), getattr(err, "field", None))
+    except StorageError as err:  # the session log cannot be written (disk full, ...)
+        bad_request(str(err), status=503)
     except InsoleError as err:  # the device refuses in its current state
         bad_request(str(err), status=409)
 
