@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard import i18n, live, review, settings_views, sse
+from dashboard.api_errors import KINDS
 
 
 def create_app(
@@ -48,5 +49,6 @@ def _api_errors_as_json(err: HTTPException) -> HTTPException | Response | tuple[
     """Errors under ``/api/`` answer JSON ``{"error", "message"}``; pages keep HTML errors."""
     if err.response is not None or not request.path.startswith("/api/"):
         return err
-    name = (err.name or "error").lower().replace(" ", "_")
-    return jsonify({"error": name, "message": err.description}), err.code or 500
+    status = err.code or 500
+    kind = KINDS.get(status) or (err.name or "error").lower().replace(" ", "_")
+    return jsonify({"error": kind, "message": err.description}), status

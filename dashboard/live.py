@@ -43,6 +43,7 @@ from flask import (
 from werkzeug.wrappers import Response as ResponseBase
 
 from dashboard import i18n, sse
+from dashboard.api_errors import error_response
 from dashboard.context import get_monitor
 from insole.errors import InsoleError, StorageError
 from insole.frames import SENSORS
@@ -58,15 +59,9 @@ JS_TEXT_PREFIXES = ("cue.", "live.", "banner.", "sensor.", "outcome.", "foot.", 
 """Catalogue keys the page script needs (handed over in a data attribute, not fetched)."""
 
 
-ERROR_NAMES = {400: "bad_request", 409: "conflict", 503: "service_unavailable"}
-
-
 def bad_request(message: str, field: str | None = None, status: int = 400) -> NoReturn:
     """Stop the request with a JSON error that says what was wrong and what is allowed."""
-    body: dict[str, Any] = {"error": ERROR_NAMES.get(status, "error"), "message": message}
-    if field is not None:
-        body["field"] = field
-    abort(make_response(jsonify(body), status))
+    abort(make_response(error_response(status, message, field)))
 
 
 def json_body() -> dict[str, Any]:

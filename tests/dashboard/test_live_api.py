@@ -145,7 +145,7 @@ def test_page_draws_the_configured_foot(client: FlaskClient, monitor: Monitor) -
 
 def test_page_without_a_monitor_is_unavailable() -> None:
     response = create_app({"TESTING": True}).test_client().get("/api/status")
-    assert error_of(response, 503)["error"] == "service_unavailable"
+    assert error_of(response, 503)["error"] == "unavailable"
 
 
 # -- status and latest frame ----------------------------------------------------------
