@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard import i18n, live, review, settings_views, sse
+from dashboard import banners, i18n, live, review, settings_views, sse
 from dashboard.api_errors import KINDS
 
 
@@ -37,6 +37,8 @@ def create_app(
     app.extensions["insole_monitor"] = monitor
     app.extensions["insole_log"] = log if log is not None else getattr(monitor, "log", None)
     i18n.init_app(app)
+    # Every page shows the device's banners (a fault must not hide behind another page).
+    app.jinja_env.globals["device_banners"] = lambda: banners.device_banners(i18n.translate)
     app.register_error_handler(HTTPException, _api_errors_as_json)
 
     app.register_blueprint(live.bp)
