@@ -176,6 +176,7 @@ def test_layout_fits_the_screen(page: Any, shot_dir: Path, width: int, height: i
     time.sleep(0.3)  # let the trail grow and fonts settle for the picture
     page.save_screenshot(str(shot_dir / f"live-{width}x{height}.png"))
     assert live_page.overflowing(page) == []
+    assert live_page.widest_share_overflows(page) == []
 
 
 def test_no_console_errors_and_no_request_leaves_the_host(page: Any) -> None:
