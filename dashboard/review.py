@@ -86,7 +86,7 @@ def current_settings() -> Settings | None:
 def sensor_labels() -> dict[str, str]:
     """Translated short names of the three points."""
     t = current_translate()
-    return {name: t(f"review.sensor.{name}") for name in SENSORS}
+    return {name: t(f"sensor.{name}.short") for name in SENSORS}
 
 
 def hold_title(number: int, hold: Hold) -> str:
@@ -96,7 +96,7 @@ def hold_title(number: int, hold: Hold) -> str:
         "review.hold_title",
         number=number,
         duration=f"{hold.duration_s:.1f}",
-        outcome=t(f"review.outcome.{hold.outcome}"),
+        outcome=t(f"outcome.{hold.outcome}"),
         score=f"{hold.score:.0f}",
     )
 

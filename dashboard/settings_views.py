@@ -290,7 +290,7 @@ def curves_plot(state: WizardState, curves: Mapping[str, FsrCurve], divider: Div
     series = [
         plots.CurveSeries(
             sensor=name,
-            label=t(f"review.sensor.{name}"),
+            label=t(f"sensor.{name}.short"),
             measured=state.points[name],
             fitted=model(curves[name]) if name in curves else None,
         )
@@ -320,7 +320,7 @@ def drift_warning(
         return None
     t = current_translate()
     parts = ", ".join(
-        f"{t(f'review.sensor.{n}')} {d:+.1f} N"
+        f"{t(f'sensor.{n}')} {d:+.1f} N"
         for n, d in zip(SENSORS, report.delta_n, strict=True)
         if n in report.drifted
     )
@@ -356,7 +356,7 @@ def _render_wizard(
             saved_id=saved_id,
             complete=state.unloaded_v is not None and len(curves) == len(SENSORS),
             sensor_labels=[
-                [name, current_translate()(f"review.sensor.{name}")] for name in SENSORS
+                [name, current_translate()(f"sensor.{name}.short")] for name in SENSORS
             ],
         ),
         status,
