@@ -164,6 +164,8 @@ def form() -> ResponseReturnValue:
             monitor.update_settings(changes)
         except SettingsError as err:
             submitted.error(err.field, settings_error_message(t, err))
+        except InsoleError as err:  # e.g. the log could not be written: say so on the page
+            submitted.error("settings", str(err))
     else:
         # Also check the fields that did parse against the domain rules, so a cross-field
         # problem (set done at > holds per set) shows in the same answer, not the next.
