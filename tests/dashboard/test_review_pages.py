@@ -112,6 +112,7 @@ def test_session_detail_plots_the_shares_with_every_hold_shaded(
     assert all(any(p.get("class") == "cop-path" for p in c.iter(f"{SVG}path")) for c in cops)
     # holds table: durations, outcomes, scores and the quality figures
     assert "9.0 s" in page
+    assert "simulated insole" in page  # the source, in words
     assert "5.0 s" in page
     assert page.count('class="outcome-short"') == 1
     assert "12.2 mm/s" in page or "12.3 mm/s" in page
