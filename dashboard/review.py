@@ -146,6 +146,7 @@ def session_plots(data: SessionData) -> tuple[Markup, list[Markup]]:
             sensor_labels=labels,
             title=hold_title(number, hold),
             empty_text=t("review.no_frames"),
+            clip_id=f"cop-zoom-{number}",
         )
         for number, hold in enumerate(data.holds, start=1)
     ]

@@ -109,6 +109,8 @@ def test_session_detail_plots_the_shares_with_every_hold_shaded(
     assert len(lines) == 3
     cops = [s for s in plots if "cop" in s.get("class", "").split()]
     assert len(cops) == 3
+    clip_ids = [c.find(f"{SVG}clipPath").get("id") for c in cops]
+    assert len(set(clip_ids)) == 3  # ids are unique in the page
     assert all(any(p.get("class") == "cop-path" for p in c.iter(f"{SVG}path")) for c in cops)
     # holds table: durations, outcomes, scores and the quality figures
     assert "9.0 s" in page
