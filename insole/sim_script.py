@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from insole.errors import InsoleError
@@ -317,7 +317,9 @@ class Cycle:
 
     def __post_init__(self) -> None:
         if self.kind not in CYCLE_KINDS:
-            raise ScriptError(f"rep kind must be one of {', '.join(CYCLE_KINDS)}, got {self.kind!r}")
+            raise ScriptError(
+                f"rep kind must be one of {', '.join(CYCLE_KINDS)}, got {self.kind!r}"
+            )
         _check_number(f"{self.kind} duration", self.duration_s, MIN_CYCLE_S, MAX_SEGMENT_S, "s")
         _check_load(self.kind, self.peak_n)
         if self.lift is not None:
@@ -438,33 +440,32 @@ def _number(what: str, token: str | None) -> float:
 
 def _parse_item(tokens: list[str]) -> Segment | Drift:
     kind, args = tokens[0].lower(), tokens[1:]
-    if kind == "rest":
-        return _parse_rest(args)
-    if kind == "hold":
-        return _parse_hold(args)
-    if kind == "lift":
-        if len(args) not in (2, 4):
-            raise ScriptError("expected: lift POINT SECONDS [load N]")
-        load = _parse_load_option(args[2:])
-        return Lift(_check_point("lift point", args[0]), _number("lift duration", args[1]), load)
-    if kind == "wobble":
-        if len(args) not in (1, 2) or "@" in args[0]:
-            raise ScriptError(
-                "expected: wobble SECONDS [POINT] (wobble SECONDS@AT goes inside a hold)"
-            )
-        point = args[1] if len(args) == 2 else "little_toe"
-        return Wobble(_number("wobble duration", args[0]), _check_point("wobble point", point))
-    if kind == "drift":
-        return _parse_drift(args)
-    if kind == "stand":
-        if not args:
-            raise ScriptError("expected: stand SECONDS [load N]")
-        return Stand(_number("stand duration", args[0]), _parse_load_option(args[1:]))
-    if kind == "band":
-        return _parse_band(args)
+    parse = _PARSERS.get(kind)
+    if parse is not None:
+        return parse(args)
     if kind in CYCLE_KINDS:
         return _parse_cycle(kind, args)
     raise ScriptError(f"unknown segment {tokens[0]!r}; segments are: {_GRAMMAR}")
+
+
+def _parse_lift(args: list[str]) -> Lift:
+    if len(args) not in (2, 4):
+        raise ScriptError("expected: lift POINT SECONDS [load N]")
+    load = _parse_load_option(args[2:])
+    return Lift(_check_point("lift point", args[0]), _number("lift duration", args[1]), load)
+
+
+def _parse_wobble(args: list[str]) -> Wobble:
+    if len(args) not in (1, 2) or "@" in args[0]:
+        raise ScriptError("expected: wobble SECONDS [POINT] (wobble SECONDS@AT goes inside a hold)")
+    point = args[1] if len(args) == 2 else "little_toe"
+    return Wobble(_number("wobble duration", args[0]), _check_point("wobble point", point))
+
+
+def _parse_stand(args: list[str]) -> Stand:
+    if not args:
+        raise ScriptError("expected: stand SECONDS [load N]")
+    return Stand(_number("stand duration", args[0]), _parse_load_option(args[1:]))
 
 
 def _parse_load_option(args: list[str]) -> float | None:
@@ -574,6 +575,17 @@ def _parse_drift(args: list[str]) -> Drift:
     if rate.endswith("N/h"):
         return Drift(point, offset_n_per_h=_number("drift offset", rate[:-3]))
     raise ScriptError(f"drift rate must end in %/h (gain) or N/h (offset), got {rate!r}")
+
+
+_PARSERS: dict[str, Callable[[list[str]], Segment | Drift]] = {
+    "rest": _parse_rest,
+    "hold": _parse_hold,
+    "lift": _parse_lift,
+    "wobble": _parse_wobble,
+    "drift": _parse_drift,
+    "stand": _parse_stand,
+    "band": _parse_band,
+}
 
 
 def default_session() -> Script:

@@ -53,8 +53,12 @@ class ModeInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (without the factory)."""
-        return {"name": self.name, "title": self.title, "kind": self.kind,
-                "phases": list(self.phases)}
+        return {
+            "name": self.name,
+            "title": self.title,
+            "kind": self.kind,
+            "phases": list(self.phases),
+        }
 
 
 def _rep(module: Any) -> ModeInfo:
@@ -79,7 +83,9 @@ def mode_info(mode: str) -> ModeInfo:
     try:
         return MODES[mode]
     except KeyError:
-        raise SettingsError("exercise", f"must be one of {', '.join(MODES)}, got {mode!r}") from None
+        raise SettingsError(
+            "exercise", f"must be one of {', '.join(MODES)}, got {mode!r}"
+        ) from None
 
 
 def make_counter(

@@ -20,7 +20,7 @@ been correctly loaded"). Design:
   when it lasted the hold target before the snap, else ``short``).
 
 Records: :class:`BandHold` (the hold's fields plus ``pulls``, ``snapped`` and
-``pull_depth``, the deepest pull as a fraction of ``ref``).
+``pull_depth``, the deepest resisted pull as a fraction of ``ref``).
 """
 
 from __future__ import annotations
@@ -90,8 +90,12 @@ class BandHold:
 
     def to_dict(self) -> dict[str, Any]:
         """The hold's fields plus ``pulls``, ``snapped`` and ``pull_depth``."""
-        return {**self.hold.to_dict(), "pulls": self.pulls, "snapped": self.snapped,
-                "pull_depth": self.pull_depth}
+        return {
+            **self.hold.to_dict(),
+            "pulls": self.pulls,
+            "snapped": self.snapped,
+            "pull_depth": self.pull_depth,
+        }
 
 
 class BandHoldCounter:
@@ -167,6 +171,7 @@ class BandHoldCounter:
         self._in_pull = False
         self._pulls = 0
         self._depth = 0.0
+        self._pull_depth = 0.0
         self._lost_point: str | None = None
 
     def _band(self, state: LiveState, done: list[BandHold]) -> None:
@@ -180,13 +185,15 @@ class BandHoldCounter:
             ref = self._ref = band
         if self._in_pull:
             if ref > 0:
-                self._depth = max(self._depth, 1.0 - band / ref)
+                self._pull_depth = max(self._pull_depth, 1.0 - band / ref)
             if band >= (1.0 - PULL_END) * ref:
                 self._in_pull = False
-                if in_hold:
+                if in_hold:  # resisted: it counts, and so does its depth
                     self._pulls += 1
+                    self._depth = max(self._depth, self._pull_depth)
         elif ref > 0 and band < (1.0 - PULL_START) * ref:
             self._in_pull = True
+            self._pull_depth = 0.0
         else:
             tau = REF_RISE_TAU_S if band > ref else REF_FALL_TAU_S
             a = 1.0 - math.exp(-dt / tau) if dt > 0 else 0.0

@@ -125,8 +125,12 @@ def summarise(records: Iterable[Any], faulty: str) -> dict[str, Any]:
     items = list(records)
     correct = sum(1 for r in items if r.outcome == "correct")
     mean = round(sum(r.score for r in items) / len(items), 1) if items else None
-    return {"attempted": len(items), "correct": correct, faulty: len(items) - correct,
-            "mean_score": mean}
+    return {
+        "attempted": len(items),
+        "correct": correct,
+        faulty: len(items) - correct,
+        "mean_score": mean,
+    }
 
 
 @dataclass(frozen=True, slots=True)

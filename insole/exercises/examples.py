@@ -89,8 +89,10 @@ def example_name(mode: str) -> str:
 
 
 def write_examples(folder: Path) -> list[Path]:
-    """Write every mode's example session into ``folder`` (the arch hold's is written by
-    ``python -m insole.simulator --examples``)."""
+    """Write every mode's example session into ``folder``.
+
+    The arch hold's example is written by ``python -m insole.simulator --examples``.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for mode, (text, seed) in EXAMPLES.items():

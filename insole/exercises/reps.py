@@ -10,10 +10,11 @@ Rep detection (all thresholds relative to the baseline ``base_n`` and the excurs
 ``span_n``)::
 
     base --total >= base + start*span--> up --total >= base + top*span--> top
-      ^                                  |                                 |
-      |  total < base + end*span          |  (a twitch: discarded)          | total < base + leave*span
-      |  or a stall (a new level)         v                                 v
-      +----------------------------- base <--total < base + end*span---- down
+      ^                                  |                               |
+      |  below base + end*span:           |                    total below |
+      |  a twitch; a stall: a new level   v                base + leave*span
+      +------------------------------ base <--total < base + end*span-- down
+                                     (rep counted)   (back above the top: top)
                                      (the rep is counted)          (back above top: top again)
 
 * ``base_n`` follows the total while no rep runs (time-weighted exponential average,
@@ -104,7 +105,15 @@ class RepMode:
                 "need 0 < end < start < leave < top < 1, got "
                 f"{self.end}, {self.start}, {self.leave}, {self.top}",
             )
-        for name in ("min_span_n", "max_up_s", "up_stall_s", "max_top_s", "base_tau_s", "set_break_s", "tempo_s"):
+        for name in (
+            "min_span_n",
+            "max_up_s",
+            "up_stall_s",
+            "max_top_s",
+            "base_tau_s",
+            "set_break_s",
+            "tempo_s",
+        ):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise SettingsError(f"{self.name} {name}", f"must be positive, got {value!r}")
@@ -301,72 +310,83 @@ class RepCounter:
         total = sh + slt + sbt
         shares = None if total < MIN_TOTAL_N else (sh / total, slt / total, sbt / total)
         ml = 0.0 if shares is None else shares[2] - shares[1]
-        spec = self.spec
         last = self._last_t
         dt = 0.0 if last is None else max(0.0, t - last)
         self._last_t = t
-        base = self._base_n
-        if base is None:  # first frame after a (re)start
-            base = self._base_n = total
+        if self._base_n is None:  # first frame after a (re)start
+            self._base_n = total
             self._ml_base = ml
             self._span_n = self._min_span(total)
+        if self._phase == BASE:
+            self._watch_base(t, total, ml, dt, events)
+        open_rep = self._open
+        if open_rep is not None:
+            rep = self._follow(t, total, ml, open_rep, events)
+            if rep is not None:
+                done.append(rep)
+                self._count(rep, events)
+            elif self._open is not None:
+                open_rep.add(t, total, shares, ml, self._phase, self._min_share, self._loss_s)
+        return sh, slt, sbt, total, shares
+
+    def _watch_base(
+        self, t: float, total: float, ml: float, dt: float, events: list[Event]
+    ) -> None:
+        """Between reps: follow the baseline; start a rep when the load leaves it."""
+        spec = self.spec
+        base = self._base_n or 0.0
+        a = 1.0 - math.exp(-dt / spec.base_tau_s) if dt > 0 else 0.0
+        base = self._base_n = base + a * (total - base)
+        self._ml_base += a * (ml - self._ml_base)
+        self._span_n = span = max(self._min_span(base), self._span_n)
+        if total >= base + spec.start * span:
+            self._phase = UP
+            self._open = _OpenRep(t, base, self._ml_base)
+            self._open.up_max = total
+            events.append(("rep_started", {"t_s": t}))
+
+    def _follow(
+        self, t: float, total: float, ml: float, rep: _OpenRep, events: list[Event]
+    ) -> Rep | None:
+        """Inside a rep: move between the phases; returns the rep once it has ended."""
+        spec = self.spec
+        base = rep.base_n
         span = self._span_n
         phase = self._phase
-        if phase == BASE:
-            a = 1.0 - math.exp(-dt / spec.base_tau_s) if dt > 0 else 0.0
-            base = self._base_n = base + a * (total - base)
-            self._ml_base += a * (ml - self._ml_base)
-            self._span_n = span = max(self._min_span(base), span)
-            if total >= base + spec.start * span:
-                self._phase = UP
-                self._open = _OpenRep(t, base, self._ml_base)
-                self._open.up_max = total
-                events.append(("rep_started", {"t_s": t}))
-        open_rep = self._open
-        if open_rep is None:
-            return sh, slt, sbt, total, shares
-        if self._phase == UP:
-            if total > open_rep.up_max + STALL_GAIN * span:
-                open_rep.up_max = total
-                open_rep.up_max_t = t
+        if phase == UP:
+            if total > rep.up_max + STALL_GAIN * span:
+                rep.up_max = total
+                rep.up_max_t = t
             if total >= base + spec.top * span:
                 self._phase = TOP
-                open_rep.top_since_s = t
+                rep.top_since_s = t
             elif total < base + spec.end * span:
-                self._phase = BASE  # a twitch, not a rep
-                self._open = None
-                events.append(("rep_discarded", {"t_s": t}))
-                return sh, slt, sbt, total, shares
-            elif t - open_rep.start_s > spec.max_up_s or t - open_rep.up_max_t > spec.up_stall_s:
-                self._phase = BASE  # a new level (arch tension built up), not a rep
-                self._base_n = total
-                self._ml_base = ml
-                self._open = None
-                events.append(("rep_discarded", {"t_s": t}))
-                return sh, slt, sbt, total, shares
-        elif self._phase == TOP:
+                self._discard(t, None, ml, events)  # a twitch, not a rep
+            elif t - rep.start_s > spec.max_up_s or t - rep.up_max_t > spec.up_stall_s:
+                self._discard(t, total, ml, events)  # a new level (arch tension), not a rep
+        elif phase == TOP:
             if total < base + spec.leave * span:
                 self._phase = DOWN
-            elif t - open_rep.top_since_s > spec.max_top_s:
-                self._phase = BASE  # the load went up and stayed: a new level
-                self._base_n = total
-                self._ml_base = ml
+            elif t - rep.top_since_s > spec.max_top_s:
+                self._discard(t, total, ml, events)  # the load went up and stayed
                 self._span_n = self._min_span(total)
-                self._open = None
-                events.append(("rep_discarded", {"t_s": t}))
-                return sh, slt, sbt, total, shares
         elif total >= base + spec.top * span:  # DOWN, and back up
             self._phase = TOP
-            open_rep.top_since_s = t
+            rep.top_since_s = t
         elif total < base + spec.end * span:
-            rep = self._close(t, open_rep)
             self._phase = BASE
             self._open = None
-            done.append(rep)
-            self._count(rep, events)
-            return sh, slt, sbt, total, shares
-        open_rep.add(t, total, shares, ml, self._phase, self._min_share, self._loss_s)
-        return sh, slt, sbt, total, shares
+            return self._close(t, rep)
+        return None
+
+    def _discard(self, t: float, new_level_n: float | None, ml: float, events: list[Event]) -> None:
+        """Drop the open rep; with ``new_level_n`` the baseline jumps to it."""
+        self._phase = BASE
+        self._open = None
+        if new_level_n is not None:
+            self._base_n = new_level_n
+            self._ml_base = ml
+        events.append(("rep_discarded", {"t_s": t}))
 
     def _min_span(self, base_n: float) -> float:
         return max(self.spec.min_span_n, self.spec.min_span_frac * base_n)
@@ -417,8 +437,9 @@ class RepCounter:
         self.reps.append(rep)
         self.last_rep = rep
         correct = self.correct
-        events.append(("rep_ended", {**rep.to_dict(), "correct": correct,
-                                     "attempted": len(self.reps)}))
+        events.append(
+            ("rep_ended", {**rep.to_dict(), "correct": correct, "attempted": len(self.reps)})
+        )
         if not self._target_met and correct >= self.settings.rep_target:
             self._target_met = True
             events.append(("set_done", {"correct": correct, "attempted": len(self.reps)}))
