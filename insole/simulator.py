@@ -139,9 +139,9 @@ points carry most at depth; a band pull in a lunge pushes the front foot down.""
 CYCLE_UP = 0.4
 """Fraction of a rep segment spent with the load rising (as much again falling)."""
 LIFT_WINDOWS: dict[str, tuple[float, float]] = {
-    "up": (0.1, 0.27),
+    "up": (0.1, 0.24),
     "top": (0.38, 0.62),
-    "down": (0.77, 0.94),
+    "down": (0.83, 0.95),
 }
 """Where in a rep segment (0..1) a scripted lift happens, per phase: well inside the
 phase a counter sees, so the phase of the loss is unambiguous."""

@@ -10,7 +10,9 @@ been correctly loaded"). Design:
   (:class:`insole.pipeline.Pipeline`) with the same settings.
 * The band's pull is measured as a disturbance: a *pull* is a dip of the band points'
   force ``B = heel_n + big_toe_n`` (smoothed) below ``(1 - PULL_START) * ref`` that
-  comes back above ``(1 - PULL_END) * ref``, where ``ref`` follows ``B`` outside pulls
+  comes back above ``B_min + PULL_RECOVER * (ref - B_min)`` (``B_min``: the lowest
+  point of the pull; the reference then restarts from ``B``), where ``ref`` follows
+  ``B`` outside pulls
   (exponential average with time constant ``REF_RISE_TAU_S`` while ``B`` is above it,
   ``REF_FALL_TAU_S`` while below). A pull that comes back while the
   hold goes on was resisted and counts for that hold (``pulls``).
@@ -46,8 +48,9 @@ BAND_POINTS = ("heel", "big_toe")
 PULL_START = 0.12
 """A pull starts when the band points' force drops 12 % below its reference (sway and
 load fluctuation move it by about 3-4 % RMS)."""
-PULL_END = 0.06
-"""...and ends when it is back within 6 % (hysteresis)."""
+PULL_RECOVER = 0.6
+"""...and ends when the force has come back 60 % of the way from its lowest point to the
+reference (the hold's level may drift a little during a set of pulls)."""
 REF_RISE_TAU_S = 0.3
 """The reference follows a rising band force quickly (a hold building up)..."""
 REF_FALL_TAU_S = 3.0
@@ -172,6 +175,7 @@ class BandHoldCounter:
         self._pulls = 0
         self._depth = 0.0
         self._pull_depth = 0.0
+        self._pull_min = 0.0
         self._lost_point: str | None = None
 
     def _band(self, state: LiveState, done: list[BandHold]) -> None:
@@ -184,16 +188,19 @@ class BandHoldCounter:
         if ref is None:
             ref = self._ref = band
         if self._in_pull:
+            self._pull_min = min(self._pull_min, band)
             if ref > 0:
                 self._pull_depth = max(self._pull_depth, 1.0 - band / ref)
-            if band >= (1.0 - PULL_END) * ref:
+            if band >= self._pull_min + PULL_RECOVER * (ref - self._pull_min):
                 self._in_pull = False
+                self._ref = band  # the hold's level may have moved: re-anchor
                 if in_hold:  # resisted: it counts, and so does its depth
                     self._pulls += 1
                     self._depth = max(self._depth, self._pull_depth)
         elif ref > 0 and band < (1.0 - PULL_START) * ref:
             self._in_pull = True
             self._pull_depth = 0.0
+            self._pull_min = band
         else:
             tau = REF_RISE_TAU_S if band > ref else REF_FALL_TAU_S
             a = 1.0 - math.exp(-dt / tau) if dt > 0 else 0.0

@@ -25,10 +25,10 @@ MODE = RepMode(
     min_span_frac=0.3,
     # Wider hysteresis than the slow modes: the stance's load noise is larger relative
     # to a pull's excursion.
-    start=0.25,
+    start=0.3,
     top=0.6,
     leave=0.5,
-    end=0.2,
+    end=0.25,
     max_up_s=2.5,
     max_top_s=2.5,  # a pull peaks for well under a second; longer is the stance itself
     base_tau_s=1.5,

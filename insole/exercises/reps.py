@@ -26,7 +26,8 @@ Rep detection (all thresholds relative to the baseline ``base_n`` and the excurs
   load went up and stayed: the runner got into position).
 * ``span_n`` starts at ``max(min_span_n, min_span_frac * base_n)`` and after each rep
   becomes ``max(that, peak_n - base_n)``: the standing peak of the last rep. A rep that
-  reaches 70 % of the last one's excursion still counts.
+  reaches 55 % of the last one's excursion still counts (standing loads vary
+  by 15-20 % from rep to rep).
 * A rep starts when the total crosses ``base + start*span`` and ends when it falls below
   ``base + end*span`` (``end < start``: hysteresis); ``duration_s`` is between them.
 
@@ -88,8 +89,8 @@ class RepMode:
     min_span_n: float
     min_span_frac: float
     start: float = 0.15
-    top: float = 0.7
-    leave: float = 0.6
+    top: float = 0.55
+    leave: float = 0.45
     end: float = 0.1
     max_up_s: float = 4.0
     up_stall_s: float = 0.8
