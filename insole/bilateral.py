@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from insole.calibration import Calibration
 from insole.exercises import make_counter
 from insole.exercises.base import ExerciseCounter, LiveView
-from insole.frames import Frame
+from insole.frames import Frame, VoltsFrame
 from insole.settings import Settings
 
 MIN_PAIR_N = 20.0
@@ -104,6 +104,14 @@ class Bilateral:
         right = self.right.step(frame.right)
         self._account(frame.t_s, sum(frame.left_n), sum(frame.right_n))
         return left, right
+
+    def step_volts(self, left: VoltsFrame, right: VoltsFrame) -> tuple[LiveView, LiveView]:
+        """Process one scan of both ADCs (same time stamp) through each foot's calibration."""
+        left_view = self.left.step_volts(left)
+        right_view = self.right.step_volts(right)
+        # The volts path knows forces only after calibration and smoothing.
+        self._account(left.t_s, left_view.total_n, right_view.total_n)
+        return left_view, right_view
 
     def feed(self, frames: Iterable[BilateralFrame]) -> tuple[list[Any], list[Any]]:
         """Process frames in bulk; returns the (left, right) records finished among them."""

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from insole.bilateral import Bilateral, BilateralFrame, pair_frames
+from insole.calibration import Calibration
 from insole.exercises.examples import EXPECTED, example_name
-from insole.frames import Frame
+from insole.frames import Frame, VoltsFrame
 from insole.recording_csv import read_recording
+from insole.sensor_model import Divider, FsrCurve, force_to_volts
 from insole.sim_script import Script
 from insole.simulator import SimulatedFoot
 
@@ -66,3 +68,20 @@ def test_pairing_drops_frames_without_a_partner() -> None:
     assert [p.t_s for p in pairs] == [t / 10 for t in range(5)]  # 0.5 is 0.09 s from 0.41
     assert pairs[0].right == Frame(0.0, 2, 2, 2)
     assert Bilateral().symmetry().left_load_share is None
+
+
+def test_volts_path_uses_each_feet_calibration() -> None:
+    curve, divider = FsrCurve(), Divider()
+    both = Bilateral(
+        left_calibration=Calibration(divider=divider),
+        right_calibration=Calibration(divider=divider),
+    )
+    for k in range(200):
+        t = k / 50
+        left = VoltsFrame(t, *(force_to_volts(f, curve, divider) for f in (36.0, 16.0, 28.0)))
+        right = VoltsFrame(t, *(force_to_volts(f, curve, divider) for f in (12.0, 5.0, 9.0)))
+        left_view, right_view = both.step_volts(left, right)
+    assert left_view.total_n == pytest.approx(80.0, rel=0.02)
+    assert right_view.total_n == pytest.approx(26.0, rel=0.02)
+    sym = both.symmetry()
+    assert sym.left_load_share == pytest.approx(80 / 106, abs=0.01)

@@ -76,6 +76,10 @@ class LiveView(Protocol):
         """Frame time."""
 
     @property
+    def total_n(self) -> float:
+        """Smoothed total load on the three points."""
+
+    @property
     def events(self) -> tuple[Event, ...]:
         """Events raised by this frame (``hold_ended``, ``rep_ended``, ``set_done`` ...)."""
 
