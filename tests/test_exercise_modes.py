@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from firmware.cli import main
 from insole.analysis import analyze_exercise, analyze_frames
 from insole.errors import SettingsError
-from insole.exercises import MODES, Rep, make_counter, mode_info
+from insole.exercises import MODES, Rep, lunge, make_counter, mode_info
 from insole.exercises.examples import (
     EXAMPLES,
     EXPECTED,
@@ -22,7 +23,7 @@ from insole.exercises.examples import (
     example_name,
     write_examples,
 )
-from insole.exercises.reps import RepMode, rep_score
+from insole.exercises.reps import RepCounter, RepMode, rep_score
 from insole.frames import Frame
 from insole.recording_csv import read_recording
 from insole.settings import EXERCISES, Settings
@@ -211,3 +212,30 @@ def test_analyze_cli_exercise_table_and_bad_mode(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         main(["analyze", str(path), "--exercise", "plank"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def _pulses(count: int, trough: float) -> list[Frame]:
+    """A lunge stance of 200 N, then ``count`` pulls to 280 N that fall back only to
+    ``trough`` of the excursion between them (a quick rhythm)."""
+    frames = [Frame(k / 100, 90.0, 40.0, 70.0) for k in range(300)]
+    t0 = 3.0
+    for k in range(int(count * 150)):
+        phase = (k % 150) / 150
+        up = 1.0 - abs(2.0 * phase - 1.0)  # 0 -> 1 -> 0 in each 1.5 s pull
+        first, last = k < 75, k >= count * 150 - 75
+        low = 0.0 if (first or last) else trough
+        total = 200.0 + 80.0 * (low + (1.0 - low) * up)
+        frames.append(Frame(t0 + k / 100, 0.45 * total, 0.2 * total, 0.35 * total))
+    end = frames[-1].t_s
+    frames += [Frame(end + (k + 1) / 100, 90.0, 40.0, 70.0) for k in range(300)]
+    return frames
+
+
+def test_quick_lunge_rhythm_is_split_at_the_dips() -> None:
+    frames = _pulses(6, trough=0.25)
+    assert len(analyze_exercise(frames, "lunge").records) == 6
+    merged = RepCounter(dataclasses.replace(lunge.MODE, split_rebounds=False))
+    merged.feed(frames)
+    assert len(merged.records) < 6
+    # A plateau wobble near the top is no dip: one long pull stays one rep.
+    assert len(analyze_exercise(_pulses(1, trough=0.0), "lunge").records) == 1

@@ -34,6 +34,7 @@ MODE = RepMode(
     base_tau_s=1.5,
     set_break_s=8.0,
     tempo_s=1.5,
+    split_rebounds=True,  # 20-25 pulls in a row: the load need not settle between them
 )
 
 

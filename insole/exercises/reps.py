@@ -42,6 +42,8 @@ Per rep (``insole.exercises.base.Rep``):
   from its baseline before the rep (averaged like ``base_n``). A knee drifting inwards
   rolls the foot onto the big-toe ball (positive), outwards onto the little-toe ball
   (negative). ``knee_drift`` is ``in``/``out`` beyond ``ml_shift_limit``, else null.
+* In quick rhythms (the lunge) a rep whose load dips below ``leave - 0.1`` of the span
+  and rises to the top again without reaching the baseline is split at the dip.
 * ``set_index`` counts sets: a pause of ``set_break_s`` without reps starts a new set.
 * ``score`` (0..100)::
 
@@ -74,6 +76,9 @@ from insole.settings import Settings
 from insole.smoothing import LowPass
 
 BASE, UP, TOP, DOWN = "base", "up", "top", "down"
+REBOUND = 0.1
+"""A dip counts as the boundary between two quick reps when it reaches this fraction of
+the span below the ``leave`` threshold."""
 STALL_GAIN = 0.05
 """A rise that gains less than this fraction of the span in ``up_stall_s`` has stalled."""
 
@@ -98,6 +103,9 @@ class RepMode:
     base_tau_s: float = 2.0
     set_break_s: float = 10.0
     tempo_s: float = 3.0
+    split_rebounds: bool = False
+    """Split a rep whose load dips and rises to the top again without reaching the
+    baseline (a quick rhythm such as the lunge's pulls) into two at the dip."""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.end < self.start < self.leave < self.top < 1.0:
@@ -326,7 +334,7 @@ class RepCounter:
             if rep is not None:
                 done.append(rep)
                 self._count(rep, events)
-            elif self._open is not None:
+            if self._open is not None:
                 open_rep.add(t, total, shares, ml, self._phase, self._min_share, self._loss_s)
         return sh, slt, sbt, total, shares
 
@@ -368,16 +376,30 @@ class RepCounter:
         elif phase == TOP:
             if total < base + spec.leave * span:
                 self._phase = DOWN
+                rep.down_min_n, rep.down_min_t = total, t
             elif t - rep.top_since_s > spec.max_top_s:
                 self._discard(t, total, ml, events)  # the load went up and stayed
                 self._span_n = self._min_span(total)
         elif total >= base + spec.top * span:  # DOWN, and back up
+            if spec.split_rebounds and rep.down_min_n <= base + (spec.leave - REBOUND) * span:
+                # The next rep began before the load was back at the baseline (a quick
+                # rhythm): this rep ends at the dip, the next one starts there.
+                done = self._close(rep.down_min_t, rep)
+                nxt = self._open = _OpenRep(rep.down_min_t, base, rep.ml_base)
+                nxt.up_max, nxt.up_max_t, nxt.top_since_s = total, t, t
+                # Closing updated the span: the next rep is at the top only if it is
+                # above the new top threshold.
+                self._phase = TOP if total >= base + spec.top * self._span_n else UP
+                events.append(("rep_started", {"t_s": rep.down_min_t}))
+                return done
             self._phase = TOP
             rep.top_since_s = t
         elif total < base + spec.end * span:
             self._phase = BASE
             self._open = None
             return self._close(t, rep)
+        elif total < rep.down_min_n:
+            rep.down_min_n, rep.down_min_t = total, t
         return None
 
     def _discard(self, t: float, new_level_n: float | None, ml: float, events: list[Event]) -> None:
@@ -499,6 +521,8 @@ class _OpenRep:
 
     __slots__ = (
         "base_n",
+        "down_min_n",
+        "down_min_t",
         "lost_at_s",
         "lost_phase",
         "lost_point",
@@ -524,6 +548,8 @@ class _OpenRep:
         self.up_max = base_n
         self.up_max_t = start_s
         self.top_since_s = start_s
+        self.down_min_n = base_n
+        self.down_min_t = start_s
         self.min_shares = [1.0, 1.0, 1.0]
         self.ml_max = self.ml_min = 0.0
         self.run_start: float | None = None
