@@ -239,3 +239,17 @@ def test_quick_lunge_rhythm_is_split_at_the_dips() -> None:
     assert len(merged.records) < 6
     # A plateau wobble near the top is no dip: one long pull stays one rep.
     assert len(analyze_exercise(_pulses(1, trough=0.0), "lunge").records) == 1
+
+
+def test_steps_are_not_reps() -> None:
+    # Walking about between sets for 20 s: 0.6 s load pulses from 20 N to 300 N.
+    frames = []
+    for k in range(2000):
+        phase = (k % 60) / 60
+        total = 20.0 + 280.0 * (1.0 - abs(2.0 * phase - 1.0))
+        frames.append(Frame(k / 100, 0.45 * total, 0.2 * total, 0.35 * total))
+    for mode in ("sit_to_stand", "squat", "lunge"):
+        counter = make_counter(mode)
+        events = [kind for f in frames for kind, _ in counter.step(f).events]
+        assert counter.records == [], mode
+        assert "rep_discarded" in events

@@ -34,6 +34,8 @@ MODE = RepMode(
     base_tau_s=1.5,
     set_break_s=8.0,
     tempo_s=1.5,
+    max_rep_s=6.0,
+    min_rep_s=0.8,  # a pull and release take 1-2 s; a step takes 0.5-0.7 s
     split_rebounds=True,  # 20-25 pulls in a row: the load need not settle between them
 )
 

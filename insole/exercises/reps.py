@@ -42,6 +42,9 @@ Per rep (``insole.exercises.base.Rep``):
   from its baseline before the rep (averaged like ``base_n``). A knee drifting inwards
   rolls the foot onto the big-toe ball (positive), outwards onto the little-toe ball
   (negative). ``knee_drift`` is ``in``/``out`` beyond ``ml_shift_limit``, else null.
+* An excursion shorter than ``min_rep_s`` is discarded: walking about between sets
+  loads an insole in 0.5-0.8 s pulses that are steps, not reps; one still open after
+  ``max_rep_s`` (steps too quick to fall back between them) is dropped as well.
 * In quick rhythms (the lunge) a rep whose load dips below ``leave - 0.1`` of the span
   and rises to the top again without reaching the baseline is split at the dip.
 * ``set_index`` counts sets: a pause of ``set_break_s`` without reps starts a new set.
@@ -103,6 +106,11 @@ class RepMode:
     base_tau_s: float = 2.0
     set_break_s: float = 10.0
     tempo_s: float = 3.0
+    min_rep_s: float = 1.2
+    """Shorter excursions are steps or stamps, not reps (walking about between sets puts
+    0.5-0.8 s load pulses on an insole: Moticon S04, walking backwards)."""
+    max_rep_s: float = 15.0
+    """A "rep" still open after this long is restless loading (walking about): dropped."""
     split_rebounds: bool = False
     """Split a rep whose load dips and rises to the top again without reaching the
     baseline (a quick rhythm such as the lunge's pulls) into two at the dip."""
@@ -115,6 +123,8 @@ class RepMode:
                 f"{self.end}, {self.start}, {self.leave}, {self.top}",
             )
         for name in (
+            "min_rep_s",
+            "max_rep_s",
             "min_span_n",
             "max_up_s",
             "up_stall_s",
@@ -362,6 +372,9 @@ class RepCounter:
         base = rep.base_n
         span = self._span_n
         phase = self._phase
+        if t - rep.start_s > spec.max_rep_s:
+            self._discard(t, total, ml, events)  # restless loading (walking about), no rep
+            return None
         if phase == UP:
             if total > rep.up_max + STALL_GAIN * span:
                 rep.up_max = total
@@ -395,6 +408,9 @@ class RepCounter:
             self._phase = TOP
             rep.top_since_s = t
         elif total < base + spec.end * span:
+            if t - rep.start_s < spec.min_rep_s:
+                self._discard(t, None, ml, events)  # a step or a stamp, not a rep
+                return None
             self._phase = BASE
             self._open = None
             return self._close(t, rep)
