@@ -21,6 +21,7 @@ from insole.store import (
     LogInputError,
     RunnerNotFoundError,
     SessionLog,
+    SessionNotFoundError,
 )
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -129,3 +130,20 @@ def test_migration_from_version_2_keeps_sessions(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     conn.close()
+
+
+def test_reps_go_with_their_session(log: SessionLog) -> None:
+    sid = log.start_session(started_at=T0, exercise="squat", foot="left", source="sim", settings={})
+    rep = make_counter("squat").feed(read_recording(EXAMPLES_DIR / example_name("squat")))[0]
+    log.add_rep(sid, rep.to_dict())
+    assert log.get_session(sid).attempted == 1
+    with pytest.raises(LogInputError, match="numeric start_s"):
+        log.add_rep(sid, {"outcome": "correct"})
+    log.delete_session(sid)
+    conn = sqlite3.connect(log.path)
+    assert conn.execute("SELECT COUNT(*) FROM reps").fetchone()[0] == 0  # cascaded
+    conn.close()
+    with pytest.raises(SessionNotFoundError):
+        log.reps(sid)
+    with pytest.raises(SessionNotFoundError):
+        log.add_rep(sid, rep.to_dict())

@@ -393,7 +393,18 @@ class RepCounter:
             elif t - rep.top_since_s > spec.max_top_s:
                 self._discard(t, total, ml, events)  # the load went up and stayed
                 self._span_n = self._min_span(total)
-        elif total >= base + spec.top * span:  # DOWN, and back up
+        else:
+            return self._going_down(t, total, ml, rep, events)
+        return None
+
+    def _going_down(
+        self, t: float, total: float, ml: float, rep: _OpenRep, events: list[Event]
+    ) -> Rep | None:
+        """The DOWN phase: back up to the top, split at a dip, or the rep's end."""
+        spec = self.spec
+        base = rep.base_n
+        span = self._span_n
+        if total >= base + spec.top * span:  # back up
             if spec.split_rebounds and rep.down_min_n <= base + (spec.leave - REBOUND) * span:
                 # The next rep began before the load was back at the baseline (a quick
                 # rhythm): this rep ends at the dip, the next one starts there.
