@@ -25,7 +25,9 @@ Rep detection (all thresholds relative to the baseline ``base_n`` and the excurs
   the baseline jumps to it. Likewise a top that lasts longer than ``max_top_s`` (the
   load went up and stayed: the runner got into position).
 * ``span_n`` starts at ``max(min_span_n, min_span_frac * base_n)`` and after each rep
-  becomes ``max(that, peak_n - base_n)``: the standing peak of the last rep. A rep that
+  becomes ``max(that, peak_n - base_n)``: the standing peak of the last rep. Once a rep
+  has peaked, its ``leave`` and ``end`` thresholds use ``max(span_n, its own peak -
+  base)``, so falling back is judged against the peak just reached. A rep that
   reaches 55 % of the last one's excursion still counts (standing loads vary
   by 15-20 % from rep to rep).
 * A rep starts when the total crosses ``base + start*span`` and ends when it falls below
@@ -387,7 +389,7 @@ class RepCounter:
             elif t - rep.start_s > spec.max_up_s or t - rep.up_max_t > spec.up_stall_s:
                 self._discard(t, total, ml, events)  # a new level (arch tension), not a rep
         elif phase == TOP:
-            if total < base + spec.leave * span:
+            if total < base + spec.leave * max(span, rep.peak_n - base):
                 self._phase = DOWN
                 rep.down_min_n, rep.down_min_t = total, t
             elif t - rep.top_since_s > spec.max_top_s:
@@ -403,7 +405,9 @@ class RepCounter:
         """The DOWN phase: back up to the top, split at a dip, or the rep's end."""
         spec = self.spec
         base = rep.base_n
-        span = self._span_n
+        # Falling back is judged against this rep's own peak (the standing peak), not
+        # only the previous reps' excursion.
+        span = max(self._span_n, rep.peak_n - base)
         if total >= base + spec.top * span:  # back up
             if spec.split_rebounds and rep.down_min_n <= base + (spec.leave - REBOUND) * span:
                 # The next rep began before the load was back at the baseline (a quick
