@@ -80,6 +80,18 @@ class LiveView(Protocol):
         """Smoothed total load on the three points."""
 
     @property
+    def forces_n(self) -> tuple[float, float, float]:
+        """Smoothed forces in ``SENSORS`` order."""
+
+    @property
+    def balanced(self) -> bool:
+        """Whether the tripod rule holds at this frame."""
+
+    @property
+    def off_point(self) -> str | None:
+        """The point furthest from its requirement when not balanced."""
+
+    @property
     def events(self) -> tuple[Event, ...]:
         """Events raised by this frame (``hold_ended``, ``rep_ended``, ``set_done`` ...)."""
 
