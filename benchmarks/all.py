@@ -581,8 +581,11 @@ WHEN_MISSED: dict[str, str] = {
     "live.": "Latency is measured across two processes on 2 shared cores: with other jobs "
     "running, a stream thread or the client waits for a core. The median (the sampling "
     "interval plus the 25 Hz throttle) stays under 10 ms; the tail is scheduling.",
-    "memory.growth": "With --quick the run is seconds long and the slope is the warm-up "
-    "(the first minutes fill SQLite's page caches and then level off), not growth.",
+    "memory.growth": "The resident size climbs by about 2 MB in the first minutes (SQLite's "
+    "page caches, the allocator's per-thread pools) and then levels off; the slope of a "
+    "six-minute run still carries the end of that rise (with --quick it is nothing else), so "
+    "it overstates the hourly growth. `python -m benchmarks.memory --minutes 40` fits the "
+    "slope over a longer settled stretch; docs/benchmarks.md reports such a run.",
     "pause.": "Gaps on the sampler thread on a loaded machine are scheduling delays that hit "
     "the runs with and without logging alike; compare the 99.9th percentiles.",
 }
