@@ -1,0 +1,75 @@
+"""``insole-monitor pair``: a pairing code for a tablet, and the list of paired devices.
+
+Works while the service runs: the code goes into ``access.sqlite3`` in the data directory,
+where the service looks when a browser enters it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dashboard.access.store import DEFAULT_CODE_TTL_S, AccessStore, default_data_dir
+
+NAME = "pair"
+HELP = "Show a one-time code to pair a tablet or browser; list or revoke paired devices."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``pair``."""
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--list", action="store_true", help="list the paired devices")
+    action.add_argument(
+        "--revoke", type=int, metavar="NUMBER", help="revoke the paired device with this number"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data directory (default: $INSOLE_DATA_DIR, else the user's data directory)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _when(wall_s: float) -> str:
+    return datetime.fromtimestamp(wall_s, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Issue a code, list devices or revoke one; returns the exit status."""
+    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
+    store = AccessStore.in_data_dir(data_dir)
+    if args.list:
+        devices = store.devices()
+        if args.json:
+            print(json.dumps({"devices": [d.to_dict() for d in devices]}))
+        elif not devices:
+            print("No browser is paired.")
+        else:
+            print(f"{'No.':>4}  {'paired by':<9}  {'paired':<20}  {'last seen':<20}  browser")
+            for d in devices:
+                print(
+                    f"{d.id:>4}  {d.method:<9}  {_when(d.created_wall_s):<20}  "
+                    f"{_when(d.last_seen_wall_s):<20}  {d.label}"
+                )
+        return 0
+    if args.revoke is not None:
+        store.revoke(args.revoke)  # UnknownDeviceError -> the CLI prints its message
+        if args.json:
+            print(json.dumps({"revoked": args.revoke}))
+        else:
+            print(f"Device {args.revoke} revoked: that browser must pair again.")
+        return 0
+    issued = store.new_code(DEFAULT_CODE_TTL_S)
+    if args.json:
+        print(json.dumps({"code": issued.code, "expires_wall_s": issued.expires_wall_s}))
+    else:
+        minutes = round(issued.ttl_s / 60)
+        print(f"Pairing code: {issued.code}")
+        print(
+            f"Open the dashboard on the tablet and enter it on the pairing page within "
+            f"{minutes} minutes. It works once; a new code replaces this one."
+        )
+    return 0
