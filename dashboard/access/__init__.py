@@ -72,7 +72,7 @@ def init_app(app: Flask, *, store: AccessStore | None = None) -> None:
     """Switch access control on for ``app``.
 
     ``store`` replaces the access database of the configured data dir (tests give one with
-    their own clock).
+    their own clock). Calling it again on the same app only replaces the state.
     """
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
@@ -82,7 +82,10 @@ def init_app(app: Flask, *, store: AccessStore | None = None) -> None:
             "not on loopback only, so every browser must pair",
             app.config["INSOLE_BIND_HOST"],
         )
+    already = EXTENSION in app.extensions
     app.extensions[EXTENSION] = AccessState(app, store)
+    if already:
+        return  # a second call (a test giving its own store) only replaces the state
     app.before_request(_gate)
     app.after_request(_after)
     app.context_processor(_template_context)

@@ -164,9 +164,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _fresh(
-    created_wall_s: float, created_mono_s: float, ttl_s: float, clock: Clock
-) -> bool:
+def _fresh(created_wall_s: float, created_mono_s: float, ttl_s: float, clock: Clock) -> bool:
     """Both clocks agree the grant is younger than its lifetime (see the module docstring)."""
     age_wall_s = clock.wall_s() - created_wall_s
     age_mono_s = clock.mono_s() - created_mono_s

@@ -132,8 +132,9 @@ def pair() -> Response:
             }
         )
     return make_response(
-        render_template("pair.html", error=None, next_url=_next_from_request(),
-                        **_pair_page_context())
+        render_template(
+            "pair.html", error=None, next_url=_next_from_request(), **_pair_page_context()
+        )
     )
 
 
@@ -215,9 +216,7 @@ def revoke(device_id: int) -> BaseResponse:
             response = jsonify({"error": MESSAGES["access.error.unknown_device"]})
         else:
             response = make_response(
-                render_template(
-                    "access_refused.html", error=_text("access.error.unknown_device")
-                )
+                render_template("access_refused.html", error=_text("access.error.unknown_device"))
             )
         response.status_code = 404
         return response
