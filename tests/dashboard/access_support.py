@@ -44,13 +44,17 @@ def build_app(data_dir: Path, clock: SteppedClock | None = None, **config: Any) 
     return app
 
 
+ARGUMENT = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?[a-z_]+>")
+
+
 def sample_url(rule: Rule) -> str:
     """A concrete URL for a rule: int arguments 1, other arguments ``x``."""
+
     def fill(match: re.Match[str]) -> str:
         converter = match.group(1) or ""
         return "1" if converter.startswith(("int", "float")) else "x"
 
-    return re.sub(r"<(?:([a-z]+)(?:\([^)]*\))?:)?[a-z_]+>", fill, rule.rule)
+    return ARGUMENT.sub(fill, rule.rule)
 
 
 def csrf_from_page(html: str) -> str:

@@ -140,7 +140,8 @@ def test_code_from_the_pair_command_subprocess_pairs(tmp_path: Path) -> None:
         timeout=60,
     )
     code = result.stdout.split("Pairing code:", 1)[1].split()[0]
-    assert len(code) == 6 and code.isdigit()
+    assert len(code) == 6
+    assert code.isdigit()
 
     response = submit_code(client, code, next="/access")
     assert response.status_code == 303
@@ -297,13 +298,15 @@ def test_button_window_closes(app: Flask, clock: SteppedClock) -> None:
 def test_only_a_hash_of_the_token_is_stored(client: FlaskClient, tmp_path: Path) -> None:
     pair_test_client(client)
     cookie = client.get_cookie("insole_token")
-    assert cookie is not None and len(cookie.value) >= 43
+    assert cookie is not None
+    assert len(cookie.value) >= 43
     raw = b"".join(p.read_bytes() for p in tmp_path.glob(f"{DB_FILENAME}*"))
     assert cookie.value.encode() not in raw
     with sqlite3.connect(tmp_path / DB_FILENAME) as conn:
         (stored,) = conn.execute("SELECT token_sha256 FROM devices").fetchone()
     conn.close()
-    assert len(stored) == 64 and stored != cookie.value
+    assert len(stored) == 64
+    assert stored != cookie.value
 
 
 def test_a_forged_token_is_401(client: FlaskClient) -> None:

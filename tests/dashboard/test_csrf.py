@@ -176,7 +176,8 @@ def test_csrf_token_global_matches_the_cookie(app: Flask, paired: FlaskClient) -
     with app.test_request_context("/"):
         fresh = render_template_string("{{ csrf_token() }}")
         again = render_template_string("{{ csrf_token() }}")
-    assert fresh == again and len(fresh) == 43
+    assert fresh == again
+    assert len(fresh) == 43
 
 
 def test_first_visit_gets_a_readable_cookie_matching_its_form(app: Flask) -> None:

@@ -39,7 +39,7 @@ def check_headers(response: TestResponse, where: str) -> None:
 
 
 def test_policy_is_the_documented_one() -> None:
-    assert CONTENT_SECURITY_POLICY == EXPECTED["Content-Security-Policy"]
+    assert EXPECTED["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
 
 def test_headers_on_every_route_paired_and_not(app: Flask) -> None:
