@@ -7,6 +7,7 @@ reasons, and ``state.DEFAULTS`` for the config keys.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, g, request
@@ -16,7 +17,13 @@ from dashboard.access import csrf, gate, headers, views
 from dashboard.access.state import DEFAULTS, EXTENSION, AccessState, get_state
 from dashboard.access.store import AccessStore
 
-__all__ = ["AccessStore", "get_state", "init_app", "start_button_pairing"]
+__all__ = [
+    "AccessStore",
+    "get_state",
+    "init_app",
+    "start_button_pairing",
+    "still_allowed_checker",
+]
 
 
 def start_button_pairing(target: Flask | AccessStore, window_s: float | None = None) -> float:
@@ -32,6 +39,22 @@ def start_button_pairing(target: Flask | AccessStore, window_s: float | None = N
     return state.store.open_button_window(
         window_s if window_s is not None else state.button_window_s
     )
+
+
+def still_allowed_checker() -> Callable[[], bool]:
+    """For long responses such as the live stream: "is this browser still allowed?".
+
+    Call inside the request; the returned callable works after the request context is
+    gone (in a streaming generator). Call it at each keepalive and end the stream when it
+    returns False, so revoking a tablet also cuts its open stream, not just its next request.
+    """
+    device = g.get("access_device")
+    if g.get("access_local") or device is None:
+        # Local development stays allowed; an unpaired request never got this far.
+        return lambda: True
+    store = get_state().store
+    device_id = device.id
+    return lambda: store.is_paired(device_id)
 
 
 def _gate() -> ResponseReturnValue | None:
@@ -90,5 +113,6 @@ def init_app(app: Flask, *, store: AccessStore | None = None) -> None:
     app.after_request(_after)
     app.context_processor(_template_context)
     app.jinja_env.globals["csrf_token"] = csrf.csrf_token
+    app.jinja_env.globals["csrf_field"] = csrf.csrf_field
     app.jinja_env.filters["access_iso"] = _iso_utc
     app.register_blueprint(views.bp)

@@ -9,8 +9,8 @@ this scheme is in docs/security.md):
    HttpOnly) matches the ``X-CSRF-Token`` header or the ``csrf_token`` form field. Another
    site can make a browser send the cookie but can neither read it nor set the header.
 
-Templates put ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field; scripts read the
-cookie and send it as ``X-CSRF-Token``.
+Templates put ``{{ csrf_field() }}`` (a hidden ``csrf_token`` field) in every form; scripts
+read ``<meta name="csrf-token">`` (or the cookie) and send it as ``X-CSRF-Token``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from flask import Request, Response, g, request
+from markupsafe import Markup
 
 COOKIE = "csrf_token"
 HEADER = "X-CSRF-Token"
@@ -75,6 +76,11 @@ def csrf_token() -> str:
     token = secrets.token_urlsafe(32)
     g.csrf_new_token = token
     return token
+
+
+def csrf_field() -> Markup:
+    """The hidden form field carrying the token; a Jinja global for every form."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(FORM_FIELD, csrf_token())
 
 
 def token_problem(req: Request) -> str | None:

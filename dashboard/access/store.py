@@ -354,6 +354,14 @@ class AccessStore:
             ).fetchall()
         return [Device(*row) for row in rows]
 
+    def is_paired(self, device_id: int) -> bool:
+        """Whether a device is still paired (not revoked, not expired)."""
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT expires_wall_s FROM devices WHERE id = ?", (device_id,)
+            ).fetchone()
+        return row is not None and self.clock.wall_s() <= row[0]
+
     def revoke(self, device_id: int) -> None:
         """Forget a device: its token stops working on its next request."""
         with self._transaction() as conn:

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
-from dashboard.access import get_state, start_button_pairing
+from dashboard.access import get_state, start_button_pairing, still_allowed_checker
 from dashboard.access.gate import PUBLIC_ENDPOINTS, safe_next
 from dashboard.access.ratelimit import FailureLimiter
 from dashboard.access.store import DB_FILENAME, AccessStore
@@ -513,3 +513,18 @@ def test_pairing_page_in_german(client: FlaskClient) -> None:
     page = client.get("/", headers={**HTML, "Accept-Language": "de-DE,de;q=0.9"})
     assert page.status_code == 401
     assert "Diesen Browser koppeln" in page.get_data(as_text=True)
+
+
+def test_an_open_stream_can_tell_it_was_revoked(app: Flask) -> None:
+    client = app.test_client()
+    device = pair_test_client(client)
+    cookie = client.get_cookie("insole_token")
+    assert cookie is not None
+    with app.test_request_context(
+        "/api/stream", headers={"Cookie": f"insole_token={cookie.value}"}
+    ):
+        app.preprocess_request()
+        still_allowed = still_allowed_checker()
+    assert still_allowed() is True
+    get_state(app).store.revoke(device.id)
+    assert still_allowed() is False

@@ -197,3 +197,10 @@ def test_first_visit_gets_a_readable_cookie_matching_its_form(app: Flask) -> Non
 def test_safe_methods_need_no_token(paired: FlaskClient) -> None:
     assert paired.get("/access", headers=JSON).status_code == 200
     assert paired.head("/access", headers=JSON).status_code == 200
+
+
+def test_csrf_field_global_is_a_hidden_input(app: Flask) -> None:
+    with app.test_request_context("/"):
+        field = render_template_string("{{ csrf_field() }}")
+        token = render_template_string("{{ csrf_token() }}")
+    assert field == f'<input type="hidden" name="csrf_token" value="{token}">'
