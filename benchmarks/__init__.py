@@ -1,0 +1,1 @@
+"""Benchmark scripts: each prints figures, run as ``python -m benchmarks.<name>``."""
