@@ -17,12 +17,16 @@ from insole.errors import SettingsError
 from insole.frames import SENSORS
 
 DEFAULT_SENSOR_POSITIONS_MM: dict[str, tuple[float, float]] = {
-    # Insole coordinates for a EU 42 foot (about 267 mm long): origin at the back of the
-    # heel on the foot's long axis, y forward, x towards the big toe (medial), in mm.
-    # Left and right feet share these coordinates; only drawings are mirrored.
-    "heel": (-12.0, 40.0),
-    "little_toe": (-36.0, 175.0),
-    "big_toe": (22.0, 193.0),
+    # Insole coordinates for a EU 42 foot (265 mm long: 42 x 6.667 mm Paris points minus a
+    # 15 mm toe allowance): origin at the back of the heel on the foot's long axis, y
+    # forward, x towards the big toe (medial), in mm. Left and right feet share these
+    # coordinates; only drawings are mirrored. The values come from the foot-proportion
+    # model that also draws the placement templates (hardware/placement.py: heel 15 % of
+    # foot length forward and 4.5 % lateral, 5th metatarsal head 64.5 % / 13.6 % lateral,
+    # 1st metatarsal head 73 % / 8.3 % medial); a test keeps the two in step.
+    "heel": (-11.9, 39.8),
+    "little_toe": (-36.0, 170.9),
+    "big_toe": (22.0, 193.5),
 }
 
 FOOT_SIDES = ("left", "right")
