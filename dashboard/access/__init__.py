@@ -65,7 +65,8 @@ def _gate() -> ResponseReturnValue | None:
     token = request.cookies.get(gate.TOKEN_COOKIE)
     if token and request.endpoint != "static":
         g.access_device = state.store.check_token(token)
-    if not (gate.is_public(request.endpoint) or g.access_local or g.access_device is not None):
+    allowed = g.access_local or g.access_device is not None
+    if not (allowed or gate.is_public(request.endpoint, current_app.config)):
         return views.not_paired()
     reason = csrf.problem(request)
     if reason is not None:

@@ -78,9 +78,19 @@ def wants_json(req: Request) -> bool:
     return best != "text/html"
 
 
-def is_public(endpoint: str | None) -> bool:
-    """Whether an endpoint is reachable without pairing."""
-    return endpoint in PUBLIC_ENDPOINTS
+def is_public(endpoint: str | None, config: Mapping[str, object]) -> bool:
+    """Whether an endpoint is reachable without pairing.
+
+    Besides ours, the app may name a few harmless endpoints in config
+    ``INSOLE_PUBLIC_ENDPOINTS`` (the language switch, so the pairing page can be read in
+    German); each one is listed in docs/security.md with the reason it is safe.
+    """
+    if endpoint is None:
+        return False
+    extra = config.get("INSOLE_PUBLIC_ENDPOINTS") or ()
+    return endpoint in PUBLIC_ENDPOINTS or (
+        isinstance(extra, (list, tuple, set, frozenset)) and endpoint in extra
+    )
 
 
 def safe_next(target: str | None) -> str:

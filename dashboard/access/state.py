@@ -16,6 +16,7 @@ DEFAULTS: dict[str, object] = {
     "INSOLE_DATA_DIR": None,  # else $INSOLE_DATA_DIR, else the user's data dir
     "INSOLE_BIND_HOST": None,  # the address the service listens on (set by `serve`)
     "INSOLE_ALLOW_LOCAL_WITHOUT_PAIRING": False,
+    "INSOLE_PUBLIC_ENDPOINTS": (),  # more endpoints open without pairing (harmless ones only)
     "INSOLE_BUTTON_WINDOW_S": 60.0,
     "INSOLE_TOKEN_LIFETIME_S": 365 * 24 * 3600.0,
     "INSOLE_PAIR_FAILURES_PER_CLIENT": 5,

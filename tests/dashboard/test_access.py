@@ -14,7 +14,7 @@ from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
 from dashboard.access import get_state, start_button_pairing, still_allowed_checker
-from dashboard.access.gate import PUBLIC_ENDPOINTS, safe_next
+from dashboard.access.gate import is_public, safe_next
 from dashboard.access.ratelimit import FailureLimiter
 from dashboard.access.store import DB_FILENAME, AccessStore
 from dashboard.access.testing import arm_csrf, csrf_cookie, pair_test_client
@@ -72,7 +72,7 @@ def guarded_urls(app: Flask) -> list[str]:
         {
             sample_url(rule)
             for rule in app.url_map.iter_rules()
-            if rule.endpoint not in PUBLIC_ENDPOINTS and "GET" in (rule.methods or ())
+            if not is_public(rule.endpoint, app.config) and "GET" in (rule.methods or ())
         }
     )
 
@@ -528,3 +528,17 @@ def test_an_open_stream_can_tell_it_was_revoked(app: Flask) -> None:
     assert still_allowed() is True
     get_state(app).store.revoke(device.id)
     assert still_allowed() is False
+
+
+def test_the_requested_address_is_escaped_on_the_pairing_page(client: FlaskClient) -> None:
+    response = client.get('/x"><script>alert(1)</script>', headers=HTML)
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page or "%3Cscript%3E" in page
+
+
+def test_the_app_may_open_a_harmless_endpoint(tmp_path: Path) -> None:
+    app = build_app(tmp_path, INSOLE_PUBLIC_ENDPOINTS=("access.devices",))
+    assert app.test_client().get("/access", headers=JSON).status_code == 200
+    assert app.test_client().post("/access/1/revoke", headers=JSON).status_code == 401
