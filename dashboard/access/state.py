@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from flask import Flask, current_app
 
 from dashboard.access.ratelimit import FailureLimiter
-from dashboard.access.store import DEFAULT_CODE_TTL_S, AccessStore, default_data_dir
+from dashboard.access.store import (
+    DATA_DIR_ENV,
+    DEFAULT_CODE_TTL_S,
+    AccessStore,
+    default_data_dir,
+)
 
 EXTENSION = "insole_access"
 
@@ -47,6 +53,13 @@ class AccessState:
         """The access database, opened on first use (an app that is never asked makes no file)."""
         with self._lock:
             if self._store is None:
+                configured = self._config.get(DATA_DIR_ENV) or os.environ.get(DATA_DIR_ENV)
+                if self._config.get("TESTING") and not configured:
+                    # Never let a test write pairing data into the user's real data dir.
+                    raise RuntimeError(
+                        "access control needs a data dir in tests: give the app config "
+                        "INSOLE_DATA_DIR (e.g. a tmp_path) or set $INSOLE_DATA_DIR"
+                    )
                 self._store = AccessStore.in_data_dir(default_data_dir(self._config))
             return self._store
 

@@ -89,9 +89,12 @@ def _next_from_request() -> str:
 
 def _pair_page_context() -> dict[str, Any]:
     state = get_state()
+    # Only /pair itself looks up the button window: a stranger's 401 elsewhere costs no
+    # database access (and app tests that never pair create no access file).
+    on_pair_page = request.endpoint in ("access.pair", "access.pair_submit")
     return {
         "paired_device": g.get("access_device"),
-        "button_open": state.store.button_window_open(),
+        "button_open": on_pair_page and state.store.button_window_open(),
         "code_ttl_min": round(state.code_ttl_s / 60),
     }
 

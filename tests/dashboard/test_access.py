@@ -13,7 +13,9 @@ import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
+from dashboard import create_app
 from dashboard.access import get_state, start_button_pairing, still_allowed_checker
+from dashboard.access import init_app as init_access
 from dashboard.access.gate import is_public, safe_next
 from dashboard.access.ratelimit import FailureLimiter
 from dashboard.access.store import DB_FILENAME, AccessStore
@@ -542,3 +544,17 @@ def test_the_app_may_open_a_harmless_endpoint(tmp_path: Path) -> None:
     app = build_app(tmp_path, INSOLE_PUBLIC_ENDPOINTS=("access.devices",))
     assert app.test_client().get("/access", headers=JSON).status_code == 200
     assert app.test_client().post("/access/1/revoke", headers=JSON).status_code == 401
+
+
+def test_a_test_app_without_a_data_dir_refuses_to_touch_the_users(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("INSOLE_DATA_DIR", raising=False)
+    app = create_app({"TESTING": True})
+    init_access(app)
+    client = app.test_client()
+    # A stranger's 401 needs no database at all...
+    assert client.get("/review/", headers=HTML).status_code == 401
+    # ...and anything that does says what to configure instead of writing to the home dir.
+    with pytest.raises(RuntimeError, match="INSOLE_DATA_DIR"):
+        client.get("/pair", headers=HTML)
