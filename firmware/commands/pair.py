@@ -1,17 +1,27 @@
 """``insole-monitor pair``: a pairing code for a tablet, and the list of paired devices.
 
 Works while the service runs: the code goes into ``access.sqlite3`` in the data directory,
-where the service looks when a browser enters it.
+where the service looks when a browser enters it. So it must use the service's data
+directory: ``--data-dir``, else ``$INSOLE_DATA_DIR``, else the installed service's
+``/var/lib/insole-monitor`` when it exists, else the user's data directory. Run as root
+(``sudo insole-monitor pair``) it first becomes the owner of that directory, so the files
+it creates stay usable by the service's own user.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dashboard.access.store import DEFAULT_CODE_TTL_S, AccessStore, default_data_dir
+from dashboard.access.store import (
+    DATA_DIR_ENV,
+    DEFAULT_CODE_TTL_S,
+    AccessStore,
+    default_data_dir,
+)
 
 NAME = "pair"
 HELP = "Show a one-time code to pair a tablet or browser; list or revoke paired devices."
@@ -28,9 +38,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data-dir",
         type=Path,
         default=None,
-        help="data directory (default: $INSOLE_DATA_DIR, else the user's data directory)",
+        help=(
+            "the service's data directory (default: $INSOLE_DATA_DIR, else "
+            f"{SYSTEM_DATA_DIR} if it exists, else the user's data directory)"
+        ),
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+SYSTEM_DATA_DIR = Path("/var/lib/insole-monitor")  # StateDirectory= of the systemd unit
+
+
+def resolve_data_dir(option: Path | None) -> Path:
+    """The data directory the running service uses (see the module docstring)."""
+    if option is not None:
+        return option
+    if os.environ.get(DATA_DIR_ENV):
+        return default_data_dir()
+    if SYSTEM_DATA_DIR.is_dir():
+        return SYSTEM_DATA_DIR
+    return default_data_dir()
+
+
+def become_owner_of(data_dir: Path) -> None:
+    """As root, become the user owning ``data_dir``; for anyone else, do nothing.
+
+    A root-owned access file would lock the service's own user out of its pairing data.
+    """
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not data_dir.is_dir():
+        return
+    owner = data_dir.stat()
+    if owner.st_uid == 0:
+        return
+    os.setgroups([])
+    os.setgid(owner.st_gid)
+    os.setuid(owner.st_uid)
 
 
 def _when(wall_s: float) -> str:
@@ -39,7 +81,8 @@ def _when(wall_s: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Issue a code, list devices or revoke one; returns the exit status."""
-    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
+    data_dir = resolve_data_dir(args.data_dir)
+    become_owner_of(data_dir)
     store = AccessStore.in_data_dir(data_dir)
     if args.list:
         devices = store.devices()
@@ -68,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         minutes = round(issued.ttl_s / 60)
         print(f"Pairing code: {issued.code}")
+        print(f"(data directory: {data_dir})")
         print(
             f"Open the dashboard on the tablet and enter it on the pairing page within "
             f"{minutes} minutes. It works once; a new code replaces this one."

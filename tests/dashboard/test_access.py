@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -558,3 +560,42 @@ def test_a_test_app_without_a_data_dir_refuses_to_touch_the_users(
     # ...and anything that does says what to configure instead of writing to the home dir.
     with pytest.raises(RuntimeError, match="INSOLE_DATA_DIR"):
         client.get("/pair", headers=HTML)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to own files as others"
+)
+def test_pair_as_root_writes_as_the_owner_of_the_data_dir() -> None:
+    """`sudo insole-monitor pair` must not leave a root-owned file the service cannot use."""
+    nobody_uid, nobody_gid = 65534, 65534
+    outer = Path(tempfile.mkdtemp(prefix="insole-pair-root-"))
+    try:
+        outer.chmod(0o711)  # the service user must be able to reach its directory
+        data_dir = outer / "data"
+        data_dir.mkdir()
+        os.chown(data_dir, nobody_uid, nobody_gid)
+        env = {**os.environ, "INSOLE_DATA_DIR": "", "PYTHONDONTWRITEBYTECODE": "1"}
+        result = subprocess.run(
+            [sys.executable, "-m", "firmware.cli", "pair", "--data-dir", str(data_dir)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"(data directory: {data_dir})" in result.stdout
+        owners = {p.name: p.stat().st_uid for p in data_dir.iterdir()}
+        assert owners
+        assert set(owners.values()) == {nobody_uid}, owners
+    finally:
+        shutil.rmtree(outer, ignore_errors=True)
+
+
+def test_data_dir_for_pair_follows_the_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSOLE_DATA_DIR", str(tmp_path))
+    assert pair_command.resolve_data_dir(None) == tmp_path
+    assert pair_command.resolve_data_dir(tmp_path / "other") == tmp_path / "other"
