@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.access import csrf, gate, headers, views
 from dashboard.access.state import DEFAULTS, EXTENSION, AccessState, get_state
-from dashboard.access.store import AccessStore
+from dashboard.access.store import DEFAULT_BUTTON_WINDOW_S, AccessStore
 
 __all__ = [
     "AccessStore",
@@ -34,7 +34,9 @@ def start_button_pairing(target: Flask | AccessStore, window_s: float | None = N
     thread (the GPIO button callback): it is one short SQLite transaction.
     """
     if isinstance(target, AccessStore):
-        return target.open_button_window(window_s if window_s is not None else 60.0)
+        return target.open_button_window(
+            window_s if window_s is not None else DEFAULT_BUTTON_WINDOW_S
+        )
     state = get_state(target)
     return state.store.open_button_window(
         window_s if window_s is not None else state.button_window_s

@@ -10,7 +10,9 @@ from flask import Flask, current_app
 from dashboard.access.ratelimit import FailureLimiter
 from dashboard.access.store import (
     DATA_DIR_ENV,
+    DEFAULT_BUTTON_WINDOW_S,
     DEFAULT_CODE_TTL_S,
+    DEFAULT_TOKEN_LIFETIME_S,
     AccessStore,
     default_data_dir,
 )
@@ -23,8 +25,8 @@ DEFAULTS: dict[str, object] = {
     "INSOLE_BIND_HOST": None,  # the address the service listens on (set by `serve`)
     "INSOLE_ALLOW_LOCAL_WITHOUT_PAIRING": False,
     "INSOLE_PUBLIC_ENDPOINTS": (),  # more endpoints open without pairing (harmless ones only)
-    "INSOLE_BUTTON_WINDOW_S": 60.0,
-    "INSOLE_TOKEN_LIFETIME_S": 365 * 24 * 3600.0,
+    "INSOLE_BUTTON_WINDOW_S": DEFAULT_BUTTON_WINDOW_S,
+    "INSOLE_TOKEN_LIFETIME_S": DEFAULT_TOKEN_LIFETIME_S,
     "INSOLE_PAIR_FAILURES_PER_CLIENT": 5,
     "INSOLE_PAIR_FAILURES_OVERALL": 20,
     "INSOLE_PAIR_FAILURE_WINDOW_S": 60.0,

@@ -61,7 +61,7 @@ def _text(key: str, **values: object) -> str:
     return MESSAGES[key].format(**values)
 
 
-def _refusal(status: int, key: str, *, template: str = "pair.html", **values: Any) -> Response:
+def _refusal(status: int, key: str, **values: Any) -> Response:
     """A refusal as JSON (``error``, ``pair_url``) or as a page with the same status."""
     if gate.wants_json(request):
         body = {"error": MESSAGES[key].format(**values), "pair_url": url_for("access.pair")}
@@ -69,7 +69,7 @@ def _refusal(status: int, key: str, *, template: str = "pair.html", **values: An
     else:
         response = make_response(
             render_template(
-                template,
+                "pair.html",
                 error=_text(key, **values),
                 next_url=_next_from_request(),
                 **_pair_page_context(),
