@@ -1,9 +1,14 @@
-"""Helpers for tests of pages behind pairing: pair a Flask test client the real way.
+"""Helpers for tests of pages behind pairing.
 
-``pair_test_client(client)`` issues a code in the app's access store, submits it on
-``/pair`` exactly as a browser form would (CSRF cookie, field and Origin), and then makes
-the client send ``Origin`` and ``X-CSRF-Token`` on every later request, so tests of
-state-changing endpoints pass the CSRF checks like the dashboard's own scripts do.
+Two ways for a page's tests to get in, both through the real checks:
+
+- ``create_app({"TESTING": True, **LOCAL_TEST_CONFIG})`` and ``local_test_client(app)``:
+  the app believes it is a local development run (the test client talks from 127.0.0.1 to
+  ``localhost``), so pairing is skipped as it is for ``serve`` on localhost; the client
+  sends ``Origin`` and ``X-CSRF-Token`` like the dashboard's own scripts. No data dir needed.
+- ``pair_test_client(client)`` (app config needs ``INSOLE_DATA_DIR``): issues a code in
+  the app's access store, submits it on ``/pair`` exactly as a browser form would, then
+  arms the client the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +19,19 @@ from flask.testing import FlaskClient
 from dashboard.access import csrf
 from dashboard.access.state import get_state
 from dashboard.access.store import Device
+
+# What `serve` sets for a simulated run bound to localhost.
+LOCAL_TEST_CONFIG: dict[str, object] = {
+    "INSOLE_BIND_HOST": "127.0.0.1",
+    "INSOLE_ALLOW_LOCAL_WITHOUT_PAIRING": True,
+}
+
+
+def local_test_client(app: Flask) -> FlaskClient:
+    """A test client of an app built with ``LOCAL_TEST_CONFIG``, armed for CSRF."""
+    client = app.test_client()
+    arm_csrf(client)
+    return client
 
 
 def client_origin(app: Flask, *, https: bool = False) -> str:

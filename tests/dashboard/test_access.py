@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -599,3 +602,24 @@ def test_data_dir_for_pair_follows_the_service(
     monkeypatch.setenv("INSOLE_DATA_DIR", str(tmp_path))
     assert pair_command.resolve_data_dir(None) == tmp_path
     assert pair_command.resolve_data_dir(tmp_path / "other") == tmp_path / "other"
+
+
+def test_openapi_fragment_documents_exactly_our_routes(app: Flask) -> None:
+    """dashboard/access/openapi.json is merged into the app's OpenAPI file: keep it true."""
+    fragment = json.loads(
+        (resources.files("dashboard.access") / "openapi.json").read_text(encoding="utf-8")
+    )
+    documented = {
+        (path, method.upper()) for path, item in fragment["paths"].items() for method in item
+    }
+    routed = {
+        (re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("access.")
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+    assert documented == routed
+    schemas = fragment["components"]["schemas"]
+    refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(fragment))
+    assert refs
+    assert set(refs) <= set(schemas)

@@ -8,8 +8,15 @@ import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
+from dashboard import create_app
 from dashboard.access import get_state
-from dashboard.access.testing import csrf_cookie, pair_test_client
+from dashboard.access import init_app as init_access
+from dashboard.access.testing import (
+    LOCAL_TEST_CONFIG,
+    csrf_cookie,
+    local_test_client,
+    pair_test_client,
+)
 from tests.dashboard.access_support import HTML, JSON, ORIGIN, build_app, csrf_from_page, sample_url
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
@@ -204,3 +211,13 @@ def test_csrf_field_global_is_a_hidden_input(app: Flask) -> None:
         field = render_template_string("{{ csrf_field() }}")
         token = render_template_string("{{ csrf_token() }}")
     assert field == f'<input type="hidden" name="csrf_token" value="{token}">'
+
+
+def test_local_test_client_passes_both_checks(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "INSOLE_DATA_DIR": str(tmp_path), **LOCAL_TEST_CONFIG})
+    init_access(app)  # until the app factory calls it (a second call changes nothing)
+    client = local_test_client(app)
+    assert client.get("/access", headers=JSON).status_code == 200
+    # Revoking an unknown device reaches the view (404), so both checks passed.
+    assert client.post("/access/9/revoke", headers=JSON).status_code == 404
+    assert app.test_client().post("/access/9/revoke", headers=JSON).status_code == 403
