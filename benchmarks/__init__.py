@@ -1,1 +1,1 @@
-"""Benchmark scripts: each prints figures, run as ``python -m benchmarks.<name>``."""
+"""Benchmark scripts: run as ``python -m benchmarks.<name>``; they print figures, never assert."""

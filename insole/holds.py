@@ -36,6 +36,7 @@ class HoldTracker:
 
     __slots__ = (
         "_acc",
+        "_at_loss",
         "_debounce_s",
         "_grace_s",
         "_last_t",
@@ -53,6 +54,7 @@ class HoldTracker:
         self._target = settings.personal_target
         self.state = IDLE
         self._acc: QualityAccumulator | None = None
+        self._at_loss: QualityAccumulator | None = None
         self._lost_s = 0.0
         self._last_t = 0.0
         self._target_reached = False
@@ -93,6 +95,9 @@ class HoldTracker:
             if not balanced:
                 self.state = GRACE
                 self._lost_s = t_s
+                # Frames of the grace time count only if balance comes back (a wobble);
+                # if the loss ends the hold, its figures are those at the moment of loss.
+                self._at_loss = None if self._acc is None else self._acc.copy()
         elif balanced:  # GRACE, and balance came back within the grace time
             self.state = HOLDING
             if self._acc is not None:
@@ -117,17 +122,18 @@ class HoldTracker:
 
     def finish(self, events: list[Event]) -> Hold | None:
         """End of data (recording over, set stopped): close any open hold."""
-        if self.state in (HOLDING, GRACE):
-            end = self._lost_s if self.state == GRACE else self._last_t
-            return self._finish(end, events)
+        if self.state == GRACE:
+            return self._finish(self._lost_s, events)
+        if self.state == HOLDING:
+            return self._finish(self._last_t, events)
         self.state = IDLE
         self._acc = None
         return None
 
     def _finish(self, end_s: float, events: list[Event]) -> Hold | None:
-        acc = self._acc
+        acc = self._at_loss if self.state == GRACE else self._acc
         self.state = IDLE
-        self._acc = None
+        self._acc = self._at_loss = None
         if acc is None:
             return None
         hold = acc.finish(end_s, self.hold_target_s, self._target)

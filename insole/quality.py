@@ -83,6 +83,14 @@ class QualityAccumulator:
         self.min_shares = [1.0, 1.0, 1.0]
         self.wobbles = 0
 
+    def copy(self) -> QualityAccumulator:
+        """A snapshot (taken when balance is lost, in case the loss ends the hold)."""
+        twin = QualityAccumulator.__new__(QualityAccumulator)
+        for name in self.__slots__:
+            value = getattr(self, name)
+            setattr(twin, name, list(value) if isinstance(value, list) else value)
+        return twin
+
     def add(
         self,
         t_s: float,
@@ -146,18 +154,19 @@ class QualityAccumulator:
         else:
             in_band = share_dev = cop_rms = path_rate = 0.0
         outcome = "correct" if duration >= hold_target_s else "short"
+        # Rounded to well below what the sensors resolve, so records read back identically.
         return Hold(
-            start_s=self.start_s,
-            end_s=end_s,
-            duration_s=duration,
+            start_s=round(self.start_s, 4),
+            end_s=round(end_s, 4),
+            duration_s=round(duration, 4),
             outcome=outcome,
-            in_band_share=in_band,
-            mean_share_dev=share_dev,
-            cop_rms_mm=cop_rms,
-            cop_path_mm_s=path_rate,
-            min_share_heel=self.min_shares[0],
-            min_share_little_toe=self.min_shares[1],
-            min_share_big_toe=self.min_shares[2],
+            in_band_share=round(in_band, 4),
+            mean_share_dev=round(share_dev, 4),
+            cop_rms_mm=round(cop_rms, 2),
+            cop_path_mm_s=round(path_rate, 2),
+            min_share_heel=round(self.min_shares[0], 4),
+            min_share_little_toe=round(self.min_shares[1], 4),
+            min_share_big_toe=round(self.min_shares[2], 4),
             wobbles=self.wobbles,
             score=hold_score(
                 duration,

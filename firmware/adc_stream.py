@@ -1,0 +1,303 @@
+"""Full-speed scans: the ADS1x15 in continuous mode with the input rotated every conversion.
+
+Why: in single-shot mode every conversion costs a config write, a done-check and a result
+read on the critical path (at 860 SPS and 400 kHz the write alone is 8 % of a conversion),
+so a scan cannot reach 90 % of ``DR / 3``. In continuous mode the chip converts back to back
+and "the conversion in progress completes with the previous settings": a config written
+during conversion *k* selects the input of conversion *k + 1*. So, once per conversion, we
+read the result of *k - 1* and write the input of *k + 1*, both inside conversion *k*, and
+the bus work overlaps the conversions completely. The driver's own continuous mode cannot
+do this (3.0.5 re-reads the old input when switching pins), so the config words are written
+with the driver's ``_write_register``; results are read with its ``get_last_result``.
+
+The risk is timing: we cannot see conversion boundaries (OS reads 0 throughout), and the
+chip's oscillator may be 10 % off. So each *run* of scans is verified before its data is
+released:
+
+1. start from power-down (the start write gives time 0 within one transfer);
+2. act at ``k * period + lead`` for each conversion, recording the time span of each action;
+3. end the run by writing MODE=1 (power down after the last conversion) and poll OS until it
+   reads 1, so the end of conversion ``M`` is bracketed by the last "busy" and the first
+   "idle" check: that bounds the chip's real period;
+4. accept the run only if, for every period in those bounds, every action fell inside the
+   conversion it was meant for; otherwise raise ``AdcTimeoutError`` (retried by the
+   sampler) and start again with a short run and the new period estimate.
+
+Runs start at one scan and double (up to ``max_run_scans``) while they verify, so the cost of
+the start and the end check is spread over many conversions once the period is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from firmware.ads_emulator import (
+    CHIP_MODELS,
+    MODE_BIT,
+    MUX_SHIFT,
+    OS_BIT,
+    PGA_SHIFT,
+    POINTER_CONFIG,
+)
+from firmware.clock import Clock
+from firmware.config import AdcConfig
+
+MAX_BUS_HZ = 400_000
+"""The ADS1x15's fastest mode without the high-speed master code (which Linux does not send)."""
+START_WRITE_MIN_S = (1 + 9 + 3 * 9 + 1) / MAX_BUS_HZ
+"""Shortest time from the start of a config write to its STOP (38 bits)."""
+READ_LATCH_MIN_S = (1 + 9 + 9 + 1 + 9) / MAX_BUS_HZ
+"""Shortest time from the start of a register read to the moment the chip latches it."""
+
+COMPARATOR_OFF = 0x0003
+"""COMP_QUE = 11: comparator disabled (as the driver writes by default)."""
+
+GAIN_TO_PGA = {2 / 3: 0, 1: 1, 2: 2, 4: 3, 8: 4, 16: 5}
+
+
+class StreamPhaseError(Exception):
+    """A run could not be verified; its data must not be used."""
+
+
+def config_word(config: AdcConfig, mux: int, *, continuous: bool) -> int:
+    """The config register value for ``mux`` (OS=0, comparator off)."""
+    model = CHIP_MODELS[config.model]
+    dr = model.rates_sps.index(config.data_rate_sps)
+    pga = GAIN_TO_PGA[config.gain]
+    mode = 0 if continuous else MODE_BIT
+    return (mux & 0x7) << MUX_SHIFT | pga << PGA_SHIFT | mode | dr << 5 | COMPARATOR_OFF
+
+
+class ContinuousStream:
+    """Verified runs of continuous conversions over the three sensor inputs."""
+
+    CALIBRATED_WIDTH = 0.01
+    """Calibrate until the period is known within 1 % before switching inputs."""
+    END_CHECK_FRACTION = 0.5
+    """Aim the first end-of-run check this share of a conversion early (to see it busy)..."""
+    END_CHECK_MAX_S = 0.0006
+    """... but no more than this (slow data rates would poll for milliseconds)."""
+    POLL_MAX_S = 0.00005
+    POLL_FRACTION = 0.02
+
+    def __init__(
+        self, ads: Any, config: AdcConfig, clock: Clock, muxes: Sequence[int], max_run_scans: int
+    ) -> None:
+        self.ads = ads
+        self.config = config
+        self.clock = clock
+        self.muxes = tuple(muxes)
+        self.nominal_s = 1.0 / config.data_rate_sps
+        self.period_s = self.nominal_s  # refined by every verified run
+        # Bounds of the real period: the data sheet allows ±10 % (a little more for margin).
+        self._period_lo = 0.88 * self.nominal_s
+        self._period_hi = 1.12 * self.nominal_s
+        self._rejected_in_a_row = 0
+        self._span_s = 0.3 * self.nominal_s  # how long the read + write of one step take
+        self._start_s = 0.1 * self.nominal_s  # how long the start write takes
+        self._late_s = 0.0  # typical lateness of a wake-up from sleep on this host
+        # Runs of at most ~50 ms: the first scan of a run is delivered when the run ends.
+        self.max_run_scans = max(1, min(max_run_scans, int(0.05 / (3.0 * self.nominal_s))))
+        self.run_scans = 1
+        self.runs = 0
+        self.rejected_runs = 0
+        self._words = {
+            (mux, cont): config_word(config, mux, continuous=cont)
+            for mux in self.muxes
+            for cont in (True, False)
+        }
+
+    def _write(self, mux: int, continuous: bool) -> None:
+        self.ads._write_register(POINTER_CONFIG, self._words[(mux, continuous)])
+
+    def run(self) -> list[tuple[float, list[int]]]:
+        """One verified run: ``(t_s, [code per sensor])`` per scan, oldest first."""
+        if self._period_hi - self._period_lo > self.CALIBRATED_WIDTH * self.nominal_s:
+            self.calibrate()
+        n_scans = min(self.run_scans, self._longest_safe_run())
+        m = 3 * n_scans
+        start_lo, t0, codes, spans = self._convert_run(m)
+        busy_before, idle_by = self._await_end(t0, m)
+        codes.append(self.ads.get_last_result(False))  # conversion m - 1
+        self._verify(
+            m, start_lo=start_lo, t0=t0, busy_before=busy_before, idle_by=idle_by, spans=spans
+        )
+        self._start_s = 0.8 * self._start_s + 0.2 * (t0 - start_lo)
+        self.run_scans = min(self.max_run_scans, n_scans * 2)
+        t_origin = (start_lo + t0) / 2.0
+        return [
+            (t_origin + (3 * scan + 1.5) * self.period_s, codes[3 * scan : 3 * scan + 3])
+            for scan in range(n_scans)
+        ]
+
+    def _longest_safe_run(self) -> int:
+        """Most scans per run for which the last step still fits its conversion.
+
+        Conversion k surely spans [k * hi + start uncertainty, (k + 1) * lo]: that shrinks
+        as k grows while the period is known only within [lo, hi].
+        """
+        lo, hi = self._period_lo, self._period_hi
+        need_s = self._span_s + 0.1 * self.nominal_s + self._start_s
+        n = 1
+        while n < self.max_run_scans:
+            k = 3 * (n + 1) - 1
+            if (k + 1) * lo - k * hi < need_s:
+                break
+            n += 1
+        return n
+
+    def calibrate(self, rounds: int = 8) -> None:
+        """Learn the chip's period from runs that need no timing window at all.
+
+        One input, no switching: start continuous conversions, write MODE=1 after about
+        ``j`` conversions (wherever it lands, the chip stops at the next boundary), and
+        bracket when it went idle. The end is ``j`` periods after the start for exactly one
+        whole ``j`` consistent with the known bounds; that gives tighter bounds, and longer
+        runs tighten them further.
+        """
+        clock = self.clock
+        mux = self.muxes[0]
+        target = 3  # whole conversions before the stop; it is written 0.3 into the next
+        for _ in range(rounds):
+            if self._period_hi - self._period_lo <= self.CALIBRATED_WIDTH * self.nominal_s:
+                return
+            start_lo = clock.monotonic()
+            self._write(mux, True)
+            t0 = clock.monotonic()
+            clock.sleep(t0 + (target + 0.3) * self.period_s - clock.monotonic())
+            written_s = clock.monotonic()
+            self._write(mux, False)  # power down after the conversion in progress
+            expected = int((written_s - t0) / self.period_s) + 1
+            busy_before, idle_by = self._await_end(t0, expected)
+            fits = []
+            for j in range(max(1, expected - 2), expected + 3):
+                lo = max(self._period_lo, (busy_before - t0) / j if busy_before else 0.0)
+                hi = min(self._period_hi, (idle_by - start_lo) / j)
+                if lo <= hi:
+                    fits.append((lo, hi))
+            if len(fits) != 1:
+                continue  # ambiguous (or a hiccup): try again
+            self._period_lo, self._period_hi = fits[0]
+            self.period_s = (fits[0][0] + fits[0][1]) / 2.0
+            target = min(2 * target + 1, 63)
+
+    def _convert_run(
+        self, m: int
+    ) -> tuple[float, float, list[int], list[tuple[int, float, float]]]:
+        """Start ``m`` conversions and read all but the last; the time span of each action."""
+        clock = self.clock
+        muxes = self.muxes
+        period_s = self.period_s
+        # Centre each step (result read + next input write) in its conversion: the most room
+        # for a late wake-up on one side and for period error on the other.
+        lead_s = max(0.1 * period_s, (period_s - self._span_s) / 2.0)
+        codes: list[int] = []
+        spans: list[tuple[int, float, float]] = []  # (conversion index, first, last)
+        # The STOP of the start write cannot come before its bits are on the wire.
+        start_lo = clock.monotonic() + START_WRITE_MIN_S
+        self._write(muxes[0], True)  # conversion 0 starts at this write's STOP
+        t0 = clock.monotonic()
+        self._write(muxes[1], True)  # inside conversion 0: selects conversion 1
+        spans.append((0, t0, clock.monotonic()))
+        for k in range(1, m):
+            # Wake a little early by the typical lateness of this host's wake-ups.
+            target_s = t0 + k * period_s + lead_s
+            clock.sleep(target_s - self._late_s - clock.monotonic())
+            woke_s = clock.monotonic()
+            self._late_s += 0.1 * (min(woke_s + self._late_s - target_s, lead_s) - self._late_s)
+            self._late_s = max(0.0, min(self._late_s, 0.5 * lead_s))
+            # Likewise a register read latches only once pointer and address are sent.
+            first = woke_s + READ_LATCH_MIN_S
+            codes.append(self.ads.get_last_result(False))  # conversion k - 1
+            if k + 1 < m:
+                self._write(muxes[(k + 1) % 3], True)
+            else:
+                self._write(muxes[k % 3], False)  # MODE=1: power down after conversion k
+            spans.append((k, first, clock.monotonic()))
+        return start_lo, t0, codes, spans
+
+    def _await_end(self, t0: float, m: int) -> tuple[float | None, float]:
+        """Poll OS around the end of conversion ``m``: (last busy check, first idle check)."""
+        clock = self.clock
+        # Aim the first check early so that the end is bracketed from both sides.
+        early_s = min(self.END_CHECK_FRACTION * self.period_s, self.END_CHECK_MAX_S)
+        clock.sleep(t0 + m * self.period_s - early_s - clock.monotonic())
+        poll_s = min(self.POLL_FRACTION * self.period_s, self.POLL_MAX_S)
+        busy_before = None
+        deadline_s = t0 + m * self.nominal_s * 1.2 + 0.02
+        while True:
+            check_lo = clock.monotonic()
+            # The pointer still selects the config register (the stop was the last write):
+            # a 2-byte read without a pointer write keeps the bracket short.
+            idle = self.ads._read_register(POINTER_CONFIG, True) & OS_BIT
+            check_hi = clock.monotonic()
+            if idle:
+                return busy_before, check_hi
+            busy_before = check_lo
+            if check_hi > deadline_s:
+                raise StreamPhaseError("the chip did not stop converting at the end of a run")
+            clock.sleep(poll_s)
+
+    def _verify(
+        self,
+        m: int,
+        *,
+        start_lo: float,
+        t0: float,
+        busy_before: float | None,
+        idle_by: float,
+        spans: list[tuple[int, float, float]],
+    ) -> None:
+        """Raise ``StreamPhaseError`` unless every action hit its conversion; learn the period.
+
+        The end of conversion m lies in (busy_before, idle_by]; conversion 0 began in
+        [start_lo, t0]. So the real period lies in [period_lo, period_hi]. The period is a
+        property of the chip: intersect with what earlier runs found (unless it drifted).
+        """
+        run_hi = (idle_by - start_lo) / m
+        run_lo = (busy_before - t0) / m if busy_before is not None else 0.0
+        # A stop written one conversion late would make the run look (m + 1) / m slower:
+        # the run's own bounds are trusted only where they agree with what verified runs
+        # found before (at first: the data sheet's ±10 %, with a margin).
+        period_lo, period_hi = max(self._period_lo, run_lo), min(self._period_hi, run_hi)
+        self.runs += 1
+        problem = None
+        if period_lo > period_hi:
+            problem = (
+                f"the run's period {run_lo:.6f}-{run_hi:.6f} s disagrees with the known "
+                f"{self._period_lo:.6f}-{self._period_hi:.6f} s"
+            )
+        for k, first, last in spans:
+            if problem:
+                break
+            # Every action for conversion k must come after it began and before it ended,
+            # whatever the exact start and period were.
+            if first < t0 + k * period_hi or last >= start_lo + (k + 1) * period_lo:
+                problem = (
+                    f"conversion {k} of a run was missed (actions at {first - t0:.6f}-"
+                    f"{last - t0:.6f} s, period {period_lo:.6f}-{period_hi:.6f} s)"
+                )
+        if problem:
+            self.rejected_runs += 1
+            self._rejected_in_a_row += 1
+            # A late wake-up is usually a one-off: halve the run rather than start over.
+            self.run_scans = max(1, m // 6)
+            if self._rejected_in_a_row >= 3:
+                # Perhaps the oscillator drifted out of what we learnt: learn again.
+                self._period_lo, self._period_hi = 0.88 * self.nominal_s, 1.12 * self.nominal_s
+                self.period_s = self.nominal_s
+            raise StreamPhaseError(problem)
+        self._rejected_in_a_row = 0
+        self._period_lo, self._period_hi = period_lo, period_hi
+        self.period_s = (period_lo + period_hi) / 2.0
+        widest = max(last - first for _, first, last in spans)
+        self._span_s = 0.8 * self._span_s + 0.2 * widest
+
+    def ensure_idle(self, deadline_s: float) -> None:
+        """Power the chip down after an interrupted run and wait until OS reads 1."""
+        self._write(self.muxes[0], False)
+        while not self.ads._conversion_complete():
+            if self.clock.monotonic() >= deadline_s:
+                raise StreamPhaseError("the chip did not power down")
+            self.clock.sleep(self.POLL_FRACTION * self.period_s)

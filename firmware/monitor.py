@@ -1,0 +1,543 @@
+"""The monitor: the hub between the sampler, the core pipeline, the log, feedback and views.
+
+The sampler thread calls ``process`` for every frame (``on_frame`` is the same method, so
+the monitor is a sampler listener); tests call it directly. Everything a user can do —
+start and stop a set, tare, capture a personal target, change settings — is a method
+here, used alike by the dashboard, the device button and the tests.
+
+Threading: ``process`` runs on the sampling thread and must stay short. It converts,
+runs the pipeline, hands frames to the log-writer thread in batches and publishes to
+subscribers without waiting for any of them. User actions run on request or GPIO threads
+and take the same lock briefly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from firmware.broadcast import Broadcaster, Subscription
+from firmware.log_writer import LogWriter
+from insole.calibration import Calibration, check_drift
+from insole.errors import InsoleError
+from insole.frames import SENSORS, Frame, VoltsFrame
+from insole.holds import Event
+from insole.pipeline import LiveState, Pipeline
+from insole.records import Hold
+from insole.settings import EXERCISES, FOOT_SIDES, Settings
+from insole.store import SessionLog
+from insole.target import TargetCapture, TargetCaptureError
+
+log = logging.getLogger(__name__)
+
+LOG_BATCH_FRAMES = 25
+"""Frames handed to the log writer at a time (fewer queue operations per second)."""
+
+TARE_WINDOW_S = 0.5
+WRITER_TIMEOUT_S = 10.0
+
+
+class SetStateError(InsoleError, RuntimeError):
+    """A set action that does not fit the current state (start while running, ...)."""
+
+
+class Feedback(Protocol):
+    """What the monitor needs of the device feedback (``firmware.feedback``)."""
+
+    def handle(self, kind: str, data: dict[str, Any]) -> None:
+        """React to a monitor event."""
+
+    def close(self) -> None:
+        """Release the devices."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where the frames come from, shown on every page."""
+
+    kind: str  # "hardware", "emulated" or "replay"
+    simulated: bool
+    description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class _OpenSet:
+    session_id: int
+    exercise: str
+    foot: str
+    t0_s: float | None  # monitor time of the set's first frame
+    frames: list[Frame]
+
+
+class Monitor:
+    """Pipeline, session log, feedback and live subscribers for one insole."""
+
+    def __init__(
+        self,
+        store: SessionLog,
+        source: SourceInfo,
+        *,
+        settings: Settings | None = None,
+        calibration: Calibration | None = None,
+        feedback: Feedback | None = None,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.log = store
+        self.source = source
+        self._wall_clock = wall_clock
+        self._lock = threading.RLock()
+        self._settings = settings or stored_settings(store)
+        stored_cal = None if calibration is not None else store.latest_calibration()
+        self._calibration_id = stored_cal[0] if stored_cal else None
+        if calibration is None and stored_cal is not None:
+            calibration = Calibration.from_dict(stored_cal[1])
+        self._calibration = calibration or Calibration.from_dict(
+            {
+                "supply_v": self._settings.supply_v,
+                "r_fixed_ohm": self._settings.r_fixed_ohm,
+                "sensors": Calibration().to_dict()["sensors"],
+            }
+        )
+        self._convert = self._calibration.converter()
+        self._pipeline = Pipeline(self._settings, self._calibration)
+        self._feedback = feedback
+        self._set: _OpenSet | None = None
+        self._last: LiveState | None = None
+        self._last_volts: VoltsFrame | None = None
+        self._recent: deque[VoltsFrame] = deque(maxlen=1000)
+        self._capture: TargetCapture | None = None
+        self._fb_key: tuple[bool, str, bool] | None = None
+        self._health: dict[str, Any] = {name: {"state": "ok", "message": ""} for name in SENSORS}
+        self._rate_hz = 0.0
+        self._rate_count = 0
+        self._rate_t0: float | None = None
+        self._logging_ok = True
+        self._logging_message: str | None = None
+        self._broadcast = Broadcaster(self._frame_json)
+        self._writer = LogWriter(store, on_state=self._on_logging_state)
+        self._closed = False
+
+    # -- read side ------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force."""
+        return self._settings
+
+    @property
+    def calibration(self) -> Calibration:
+        """The calibration in force."""
+        return self._calibration
+
+    def subscribe(self) -> Subscription:
+        """A live subscription; the first event is the current status."""
+        sub = self._broadcast.subscribe()
+        sub._put_event(("status", self.status()))
+        return sub
+
+    @property
+    def subscriber_count(self) -> int:
+        """Open live subscriptions."""
+        return self._broadcast.count
+
+    def latest(self) -> dict[str, Any] | None:
+        """The last frame event, or ``None`` before the first frame."""
+        last = self._last
+        return None if last is None else self._frame_json(last)
+
+    def latest_raw(self) -> dict[str, Any] | None:
+        """The last raw reading: volts and untared forces (for the calibration wizard)."""
+        frame = self._last_volts
+        if frame is None:
+            return None
+        cal = self._calibration
+        untared = Calibration(cal.divider, cal.curves)
+        volts = frame.volts
+        return {
+            "t_s": frame.t_s,
+            "volts": {n: round(v, 5) for n, v in zip(SENSORS, volts, strict=True)},
+            "forces_n": {n: round(untared.force_n(i, volts[i]), 3) for i, n in enumerate(SENSORS)},
+        }
+
+    def status(self) -> dict[str, Any]:
+        """Source, health, rate, logging and set state, with the banners to show."""
+        banners: list[dict[str, str]] = []
+        if self.source.simulated:
+            banners.append({"level": "info", "key": "simulated", "text": "Simulated insole"})
+        for name in SENSORS:
+            health = self._health.get(name, {})
+            if health.get("state", "ok") != "ok":
+                banners.append(
+                    {
+                        "level": "error",
+                        "key": f"sensor_fault.{name}",
+                        "text": f"Sensor fault: {name} — "
+                        f"{health.get('message') or health['state']}",
+                    }
+                )
+        if not self._logging_ok:
+            banners.append(
+                {"level": "warning", "key": "logging_paused", "text": self._logging_message or ""}
+            )
+        open_set = self._set
+        return {
+            "source": self.source.to_dict(),
+            "health": {
+                "ok": all(self._health[n]["state"] == "ok" for n in SENSORS),
+                "sensors": {name: dict(self._health[name]) for name in SENSORS},
+            },
+            "frame_rate_hz": round(self._rate_hz, 1),
+            "logging": {"ok": self._logging_ok, "message": self._logging_message},
+            "set": {
+                "running": open_set is not None,
+                "session_id": None if open_set is None else open_set.session_id,
+                "exercise": self._settings.exercise if open_set is None else open_set.exercise,
+                "foot": self._settings.foot if open_set is None else open_set.foot,
+            },
+            "calibration_id": self._calibration_id,
+            "subscribers": self._broadcast.count,
+            "banners": banners,
+        }
+
+    # -- the sampling thread ----------------------------------------------------------
+
+    def process(self, frame: VoltsFrame) -> None:
+        """Handle one sampled frame: convert, count, log, publish."""
+        with self._lock:
+            t = frame[0]
+            h, lt, bt = self._convert((frame[1], frame[2], frame[3]))
+            state = self._pipeline.step(Frame(t, h, lt, bt))
+            self._last = state
+            self._last_volts = frame
+            self._recent.append(frame)
+            open_set = self._set
+            if open_set is not None:
+                if open_set.t0_s is None:
+                    open_set.t0_s = t
+                open_set.frames.append(Frame(t - open_set.t0_s, h, lt, bt))
+                if len(open_set.frames) >= LOG_BATCH_FRAMES:
+                    self._writer.frames(open_set.session_id, open_set.frames)
+                    open_set.frames = []
+            if state.events:
+                self._handle_events(state.events)
+            if self._capture is not None:
+                self._feed_capture(t, state.forces_n)
+            self._count_rate(t)
+        self._broadcast.frame(state)
+        if self._feedback is not None:
+            # Only changes reach the LED: touching pins at every frame would cost the
+            # sampling thread time for nothing.
+            loaded = state.off_point is not None or state.total_n >= self._settings.load_floor_n
+            key = (state.balanced, state.hold_state, loaded)
+            if key != self._fb_key:
+                self._fb_key = key
+                self._feedback.handle(
+                    "frame",
+                    {
+                        "balanced": state.balanced,
+                        "loaded": loaded,
+                        "off_point": state.off_point,
+                        "hold": {"state": state.hold_state},
+                    },
+                )
+
+    on_frame = process
+
+    def on_gap(self, start_s: float, end_s: float, reason: str) -> None:
+        """The sampler lost data: no hold may span the gap."""
+        with self._lock:
+            events = self._pipeline.gap()
+            self._handle_events(events)
+        self._publish("gap", {"start_s": start_s, "end_s": end_s, "reason": reason})
+
+    def on_health(self, report: Mapping[str, Any] | Any) -> None:
+        """Per-sensor health from the sampler (a mapping of sensor -> state/message)."""
+        data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
+        sensors = data.get("sensors", data)
+        changed = False
+        with self._lock:
+            for name in SENSORS:
+                entry = sensors.get(name)
+                if entry is None:
+                    continue
+                if isinstance(entry, str):
+                    entry = {"state": entry, "message": ""}
+                new = {
+                    "state": str(entry.get("state", "ok")),
+                    "message": str(entry.get("message", "")),
+                }
+                if new != self._health[name]:
+                    self._health[name] = new
+                    changed = True
+            if "frame_rate_hz" in data:
+                self._rate_hz = float(data["frame_rate_hz"])
+        if changed:
+            self._publish("status", self.status())
+
+    def on_error(self, exc: BaseException) -> None:
+        """An error inside the sampler or a listener: logged and shown, never swallowed."""
+        log.error("sampler error: %s", exc, exc_info=exc)
+        self._publish("error", {"message": str(exc)})
+
+    # -- user actions -----------------------------------------------------------------
+
+    def start_set(self, exercise: str | None = None, foot: str | None = None) -> int:
+        """Start a set (a logged session); returns its id."""
+        exercise = exercise or self._settings.exercise
+        foot = foot or self._settings.foot
+        if exercise not in EXERCISES:
+            raise SetStateError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
+        if foot not in FOOT_SIDES:
+            raise SetStateError(f"foot must be one of {', '.join(FOOT_SIDES)}, got {foot!r}")
+        with self._lock:
+            if self._set is not None:
+                raise SetStateError(f"a set is already running (session {self._set.session_id})")
+            future = self._writer.call(
+                SessionLog.start_session,
+                started_at=self._wall_clock(),
+                exercise=exercise,
+                foot=foot,
+                source=self.source.kind,
+                settings=self._settings.to_dict(),
+                calibration_id=self._calibration_id,
+            )
+            session_id = int(future.result(WRITER_TIMEOUT_S))
+            self._pipeline.new_set()
+            self._set = _OpenSet(session_id, exercise, foot, None, [])
+        self._publish("set_started", {"session_id": session_id, "exercise": exercise, "foot": foot})
+        self._publish("status", self.status())
+        return session_id
+
+    def stop_set(self, status: str = "completed") -> dict[str, Any]:
+        """Stop the running set: close any open hold, write everything, end the session."""
+        with self._lock:
+            open_set = self._set
+            if open_set is None:
+                raise SetStateError("no set is running")
+            for hold in self._pipeline.finish():
+                self._log_hold(open_set, hold)
+            if open_set.frames:
+                self._writer.frames(open_set.session_id, open_set.frames)
+                open_set.frames = []
+            tally = self._pipeline.tally
+            summary = {
+                "session_id": open_set.session_id,
+                "exercise": open_set.exercise,
+                "foot": open_set.foot,
+                "correct": tally.correct,
+                "attempted": tally.attempted,
+            }
+            self._set = None
+            done = self._writer.call(
+                SessionLog.end_session, open_set.session_id, self._wall_clock(), status
+            )
+        done.result(WRITER_TIMEOUT_S)
+        self._publish("set_stopped", summary)
+        self._publish("status", self.status())
+        return summary
+
+    def toggle_set(self) -> None:
+        """Start a set, or stop the running one (the device button's short press)."""
+        if self._set is None:
+            self.start_set()
+        else:
+            self.stop_set()
+
+    def tare(self) -> dict[str, Any]:
+        """Zero the sensors on the last half second of readings (the foot must be lifted)."""
+        with self._lock:
+            if not self._recent:
+                raise SetStateError("no readings yet: is the insole connected?")
+            newest = self._recent[-1].t_s
+            window = [f for f in self._recent if f.t_s >= newest - TARE_WINDOW_S]
+            mean = [sum(f[i + 1] for f in window) / len(window) for i in range(3)]
+            previous = self._calibration
+            tared = previous.with_tare(mean)
+            drift = check_drift(previous.tare_n, tared.tare_n)
+            warning = drift.warning if any(previous.tare_n) else None
+            created = self._wall_clock()
+            future = self._writer.call(
+                SessionLog.save_calibration, tared.to_dict(), "tare", created
+            )
+            self._calibration_id = int(future.result(WRITER_TIMEOUT_S))
+            self._apply(self._settings, tared)
+            if warning and self._set is not None:
+                self._writer.call(
+                    SessionLog.set_session_meta, self._set.session_id, "drift_warning", warning
+                )
+        result = {
+            "tare_n": dict(zip(SENSORS, tared.tare_n, strict=True)),
+            "drift_warning": warning,
+            "calibration_id": self._calibration_id,
+        }
+        self._publish("tared", result)
+        return result
+
+    def tare_quietly(self) -> None:
+        """Tare from the device button: a failure is announced, not raised into gpiozero."""
+        try:
+            self.tare()
+        except InsoleError as err:
+            self._publish("error", {"message": str(err)})
+
+    def capture_target(self, duration_s: float = 3.0) -> None:
+        """Start capturing a personal target; the result arrives as ``target_captured``."""
+        capture = TargetCapture(duration_s, self._settings.load_floor_n)
+        with self._lock:
+            self._capture = capture
+
+    def update_settings(self, changes: Mapping[str, Any]) -> Settings:
+        """Validate and apply settings (all or nothing) and save them."""
+        new = Settings.from_dict(changes, base=self._settings)
+        with self._lock:
+            cal = self._calibration
+            if (new.supply_v, new.r_fixed_ohm) != (cal.divider.supply_v, cal.divider.r_fixed_ohm):
+                data = cal.to_dict()
+                data.update(supply_v=new.supply_v, r_fixed_ohm=new.r_fixed_ohm)
+                cal = Calibration.from_dict(data)
+            self._apply(new, cal)
+            self._writer.call(SessionLog.save_settings, new.to_dict()).result(WRITER_TIMEOUT_S)
+        self._publish("status", self.status())
+        return new
+
+    def save_calibration(self, calibration: Calibration, label: str) -> int:
+        """Store and apply a calibration (from the calibration wizard)."""
+        with self._lock:
+            future = self._writer.call(
+                SessionLog.save_calibration, calibration.to_dict(), label, self._wall_clock()
+            )
+            self._calibration_id = int(future.result(WRITER_TIMEOUT_S))
+            self._apply(self._settings, calibration)
+        self._publish("status", self.status())
+        return self._calibration_id
+
+    def close_streams(self) -> None:
+        """End every live subscription (shutdown): their readers return at once."""
+        self._broadcast.close_all()
+
+    def close(self) -> None:
+        """Stop a running set (its session stays complete), flush the log, end streams."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._set is not None:
+            self.stop_set()
+        self._writer.close()
+        self._broadcast.close_all()
+        if self._feedback is not None:
+            self._feedback.close()
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------
+
+    def _apply(self, settings: Settings, calibration: Calibration) -> None:
+        """Swap in new settings/calibration, keeping the running set's count."""
+        old_tally = self._pipeline.tally
+        pipeline = Pipeline(settings, calibration)
+        pipeline.tally.correct = old_tally.correct
+        pipeline.tally.attempted = old_tally.attempted
+        pipeline.tally.holds = old_tally.holds
+        pipeline.tally.target_met = old_tally.target_met
+        pipeline.last_hold = self._pipeline.last_hold
+        self._pipeline = pipeline
+        self._settings = settings
+        self._calibration = calibration
+        self._convert = calibration.converter()
+
+    def _handle_events(self, events: tuple[Event, ...] | list[Event]) -> None:
+        open_set = self._set
+        for kind, data in events:
+            published = data
+            if kind == "hold_ended" and open_set is not None:
+                shifted = self._log_hold(open_set, Hold.from_dict(data))
+                published = {**data, "start_s": shifted.start_s, "end_s": shifted.end_s}
+            if open_set is not None and kind == "set_done":
+                published = {**data, "session_id": open_set.session_id}
+            self._publish(kind, published)
+
+    def _log_hold(self, open_set: _OpenSet, hold: Hold) -> Hold:
+        t0 = open_set.t0_s or 0.0
+        shifted = dataclasses.replace(hold, start_s=hold.start_s - t0, end_s=hold.end_s - t0)
+        # Frames first, so the hold's frames are in the log before the hold itself.
+        if open_set.frames:
+            self._writer.frames(open_set.session_id, open_set.frames)
+            open_set.frames = []
+        self._writer.hold(open_set.session_id, shifted)
+        return shifted
+
+    def _feed_capture(self, t: float, forces: tuple[float, float, float]) -> None:
+        capture = self._capture
+        if capture is None or not capture.add(t, forces):
+            return
+        self._capture = None
+        try:
+            target = capture.result()
+        except TargetCaptureError as err:
+            self._publish("target_failed", {"message": str(err)})
+            return
+        tolerance = self._settings.target_tolerance
+        threading.Thread(
+            target=self._store_target, args=(target, tolerance), name="insole-target", daemon=True
+        ).start()
+
+    def _store_target(self, target: tuple[float, float, float], tolerance: float) -> None:
+        # Runs off the sampling thread: saving settings waits for the log writer.
+        self.update_settings({"personal_target": list(target)})
+        self._publish(
+            "target_captured",
+            {
+                "personal_target": dict(zip(SENSORS, target, strict=True)),
+                "tolerance": tolerance,
+            },
+        )
+
+    def _count_rate(self, t: float) -> None:
+        if self._rate_t0 is None:
+            self._rate_t0 = t
+            return
+        self._rate_count += 1
+        elapsed = t - self._rate_t0
+        if elapsed >= 1.0:
+            self._rate_hz = self._rate_count / elapsed
+            self._rate_count = 0
+            self._rate_t0 = t
+
+    def _on_logging_state(self, ok: bool, message: str | None) -> None:
+        self._logging_ok = ok
+        self._logging_message = message
+        self._publish("status", self.status())
+
+    def _publish(self, kind: str, data: dict[str, Any]) -> None:
+        self._broadcast.event(kind, data)
+        if self._feedback is not None:
+            self._feedback.handle(kind, data)
+
+    def _frame_json(self, state: LiveState) -> dict[str, Any]:
+        return state.to_json(set_running=self._set is not None)
+
+
+def stored_settings(store: SessionLog) -> Settings:
+    """The settings saved in the log, or the defaults (announced) when absent or invalid."""
+    data = store.load_settings()
+    if not data:
+        return Settings()
+    try:
+        return Settings.from_dict(data)
+    except InsoleError as err:
+        log.warning("stored settings are not valid any more (%s): using defaults", err)
+        return Settings()

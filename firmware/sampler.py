@@ -1,0 +1,446 @@
+"""The one acquisition thread: scans the ADC at a fixed rate and fans frames out to listeners.
+
+Shape taken from python-can's Notifier: one reader thread, many listeners, each with
+``on_frame(frame)``, ``on_gap(start_s, end_s, reason)``, ``on_health(report)`` and
+``on_error(exc)``, called in order on the sampler thread. A listener that raises gets its
+own ``on_error`` call and sampling goes on; a slow listener should be wrapped in
+``QueuedListener`` (bounded queue, own thread, drops and counts on overflow) so that it
+can never stall sampling.
+
+Robustness rules:
+
+- every ADC read has a deadline (``Ads1x15Adc``) and the thread never busy-waits;
+- a transient bus error (errno 121/5/110, a conversion timeout) is retried at once, at most
+  ``max_retries`` times per scan; a scan that still fails opens a *gap*, reported with
+  ``on_gap(start_s, end_s, reason)`` when the next frame arrives (or at stop): ``start_s`` is
+  the last good frame's time, ``end_s`` the next one's;
+- after ``reconnect_after`` failed scans in a row the ADC is reopened (probe + config), with
+  an exponential back-off, so a chip that vanished and came back is picked up automatically;
+- per-sensor health (``firmware.health``) is reported with ``on_health`` on every change;
+- timestamps come from the injected monotonic clock (mid-time of the scan), so they only
+  grow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import queue
+import sys
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+
+from firmware.adc import AdcTimeoutError, Ads1x15Adc
+from firmware.ads_emulator import TRANSIENT_ERRNOS
+from firmware.clock import SYSTEM_CLOCK, Clock
+from firmware.errors import HardwareError
+from firmware.health import HealthMonitor, HealthReport
+from insole.frames import VoltsFrame
+
+log = logging.getLogger(__name__)
+
+SUPPLY_V = 3.3
+"""The dividers' supply (the Pi's 3.3 V rail): no input can read above it."""
+
+
+class SamplerListener(Protocol):
+    """What the sampler calls; see the module docstring."""
+
+    def on_frame(self, frame: VoltsFrame) -> None:
+        """A new frame."""
+
+    def on_gap(self, start_s: float, end_s: float, reason: str) -> None:
+        """No frames could be taken between ``start_s`` and ``end_s``."""
+
+    def on_health(self, report: HealthReport) -> None:
+        """A sensor's health changed."""
+
+    def on_error(self, exc: BaseException) -> None:
+        """An ADC fault, or an exception raised by this listener."""
+
+
+class Listener:
+    """Base class with do-nothing handlers: subclass and override what you need."""
+
+    def on_frame(self, frame: VoltsFrame) -> None:
+        """Ignore frames."""
+
+    def on_gap(self, start_s: float, end_s: float, reason: str) -> None:
+        """Ignore gaps."""
+
+    def on_health(self, report: HealthReport) -> None:
+        """Ignore health changes."""
+
+    def on_error(self, exc: BaseException) -> None:
+        """Ignore errors."""
+
+
+def _dispatch(listener: SamplerListener, method: str, *args: Any) -> None:
+    """Call ``listener.method(*args)``; route an exception to the listener's ``on_error``."""
+    try:
+        getattr(listener, method)(*args)
+    except Exception as exc:  # a listener must never kill sampling
+        if method == "on_error":
+            log.exception("listener %r failed in on_error", listener)
+            return
+        try:
+            listener.on_error(exc)
+        except Exception:
+            log.exception("listener %r failed in on_error while handling %r", listener, exc)
+
+
+class QueuedListener:
+    """Runs another listener on its own thread behind a bounded queue.
+
+    The sampler's calls only enqueue (never block); when the queue is full the event is
+    dropped and counted in ``dropped``. ``close()`` delivers what is queued (up to the
+    timeout) and stops the thread; it is idempotent.
+    """
+
+    def __init__(
+        self, inner: SamplerListener, maxsize: int = 1000, name: str | None = None
+    ) -> None:
+        self.inner = inner
+        self.dropped = 0
+        self.delivered = 0
+        self._queue: queue.Queue[tuple[str, tuple[Any, ...]] | None] = queue.Queue(maxsize)
+        self._closed = False
+        self._thread = threading.Thread(
+            target=self._run, name=name or f"listener-{type(inner).__name__}"
+        )
+        self._thread.start()
+
+    def _put(self, method: str, *args: Any) -> None:
+        if self._closed:
+            return
+        try:
+            self._queue.put_nowait((method, args))
+        except queue.Full:
+            self.dropped += 1
+
+    def on_frame(self, frame: VoltsFrame) -> None:
+        """Queue a frame."""
+        self._put("on_frame", frame)
+
+    def on_gap(self, start_s: float, end_s: float, reason: str) -> None:
+        """Queue a gap."""
+        self._put("on_gap", start_s, end_s, reason)
+
+    def on_health(self, report: HealthReport) -> None:
+        """Queue a health report."""
+        self._put("on_health", report)
+
+    def on_error(self, exc: BaseException) -> None:
+        """Queue an error."""
+        self._put("on_error", exc)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            method, args = item
+            _dispatch(self.inner, method, *args)
+            self.delivered += 1
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Deliver the queued events, then stop the thread (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        while True:
+            try:
+                self._queue.put(None, timeout=timeout_s)
+                break
+            except queue.Full:  # pragma: no cover - only with a listener stuck for timeout_s
+                log.warning("listener %r is stuck; dropping its queue", self.inner)
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        self._queue.get_nowait()
+                        self.dropped += 1
+        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            log.warning(
+                "listener thread %s did not stop within %.1f s", self._thread.name, timeout_s
+            )
+
+    def __enter__(self) -> QueuedListener:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class SamplerStats:
+    """Counters of a sampler run."""
+
+    frames: int
+    failed_scans: int
+    retries: int
+    gaps: int
+    reconnects: int
+    frame_rate_hz: float
+    running: bool
+
+
+def _is_transient(err: HardwareError) -> bool:
+    return isinstance(err, AdcTimeoutError) or getattr(err, "errno", None) in TRANSIENT_ERRNOS
+
+
+def _tighten_timer_slack() -> None:
+    """Ask Linux for 1 µs timer slack on this thread (default 50 µs) so sleeps end on time."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(29, 1000, 0, 0, 0)  # PR_SET_TIMERSLACK, nanoseconds
+    except (OSError, AttributeError):  # pragma: no cover - exotic libc
+        log.debug("could not set the timer slack; sleeps may overshoot by ~50 µs")
+
+
+class Sampler:
+    """The acquisition thread over an open ADC (which it does not own or close).
+
+    ``rate_hz=None`` scans as fast as the chip allows (benchmarks). Use as a context manager
+    or call ``start()`` and ``close()``; ``close()`` is idempotent and joins the thread.
+    """
+
+    def __init__(
+        self,
+        adc: Ads1x15Adc,
+        listeners: Iterable[SamplerListener] = (),
+        *,
+        rate_hz: float | None = 100.0,
+        clock: Clock | None = None,
+        max_retries: int = 2,
+        reconnect_after: int = 3,
+        backoff_s: tuple[float, float] = (0.02, 2.0),
+        health: HealthMonitor | None = None,
+        late_gap_s: float = 0.25,
+        name: str = "insole-sampler",
+    ) -> None:
+        if rate_hz is not None:
+            # Three conversions per scan: the chip's data rate sets the ceiling.
+            ceiling_hz = adc.config.data_rate_sps / 3.0
+            if not 0.0 < rate_hz <= ceiling_hz:
+                raise ValueError(
+                    f"rate_hz must be > 0 and at most {ceiling_hz:.1f} (data rate "
+                    f"{adc.config.data_rate_sps} SPS / 3 channels), got {rate_hz!r}"
+                )
+        if rate_hz is not None and getattr(adc, "strategy", "single_shot") == "continuous":
+            raise ValueError(
+                "continuous runs deliver scans in bursts: use them with rate_hz=None (full "
+                "speed), or open the ADC with strategy='single_shot' for a paced rate"
+            )
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
+        self.adc = adc
+        self.rate_hz = rate_hz
+        self.clock = clock or adc.clock or SYSTEM_CLOCK
+        self.max_retries = max_retries
+        self.reconnect_after = reconnect_after
+        self.backoff_s = backoff_s
+        # Saturated: at the rail (the divider is fed from the Pi's 3.3 V) or the top code.
+        self.health = health or HealthMonitor(saturated_v=min(adc.full_scale_v, SUPPLY_V) - 0.05)
+        self.late_gap_s = late_gap_s
+        self._listeners: tuple[SamplerListener, ...] = tuple(listeners)
+        self._listeners_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name)
+        self._started = False
+        self._closed = False
+        self.thread_ident: int | None = None
+        # Counters (written by the sampler thread only).
+        self.frames = 0
+        self.failed_scans = 0
+        self.retries = 0
+        self.gaps = 0
+        self.reconnects = 0
+        self._frame_rate_hz = 0.0
+        self._last_t_s: float | None = None
+        self._gap_start_s: float | None = None
+        self._gap_reason = ""
+        self._consecutive_failures = 0
+
+    # --- listeners -----------------------------------------------------------------------
+
+    def add_listener(self, listener: SamplerListener) -> None:
+        """Start calling ``listener`` (thread-safe)."""
+        with self._listeners_lock:
+            self._listeners = (*self._listeners, listener)
+
+    def remove_listener(self, listener: SamplerListener) -> None:
+        """Stop calling ``listener`` (thread-safe; unknown listeners are ignored)."""
+        with self._listeners_lock:
+            self._listeners = tuple(x for x in self._listeners if x is not listener)
+
+    def _emit(self, method: str, *args: Any) -> None:
+        for listener in self._listeners:
+            _dispatch(listener, method, *args)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Sampler:
+        """Start the thread (once)."""
+        if self._closed:
+            raise RuntimeError("this sampler was closed; create a new one")
+        if not self._started:
+            self._started = True
+            self._thread.start()
+        return self
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop sampling and join the thread (idempotent)."""
+        self._closed = True
+        self._stop.set()
+        if self._started and self._thread.is_alive():
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                log.warning("sampler thread did not stop within %.1f s", timeout_s)
+
+    stop = close
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread is alive."""
+        return self._thread.is_alive()
+
+    def __enter__(self) -> Sampler:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def frame_rate_hz(self) -> float:
+        """Frames per second over the last full second."""
+        return self._frame_rate_hz
+
+    def stats(self) -> SamplerStats:
+        """A snapshot of the counters."""
+        return SamplerStats(
+            self.frames,
+            self.failed_scans,
+            self.retries,
+            self.gaps,
+            self.reconnects,
+            self._frame_rate_hz,
+            self.running,
+        )
+
+    # --- the thread -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        self.thread_ident = threading.get_ident()
+        _tighten_timer_slack()
+        clock = self.clock
+        period_s = 1.0 / self.rate_hz if self.rate_hz else 0.0
+        next_s = clock.monotonic()
+        rate_start_s, rate_frames = next_s, 0
+        while not self._stop.is_set():
+            if period_s:
+                delay_s = next_s - clock.monotonic()
+                if delay_s > 0.0 and clock.wait_event(self._stop, delay_s):
+                    break
+            scan = self._read()
+            now_s = clock.monotonic()
+            if period_s:
+                next_s += period_s
+                if now_s - next_s > period_s:
+                    next_s = now_s  # fell behind (a fault, a slow bus): no burst to catch up
+            if scan is not None:
+                self._deliver(*scan)
+                rate_frames += 1
+            if now_s - rate_start_s >= 1.0:
+                self._frame_rate_hz = rate_frames / (now_s - rate_start_s)
+                rate_start_s, rate_frames = now_s, 0
+        self._close_gap(self.clock.monotonic(), "sampler stopped")
+
+    def _read(self) -> tuple[float, tuple[float, float, float]] | None:
+        error: BaseException | None = None
+        for attempt in range(self.max_retries + 1):
+            try:
+                scan = self.adc.read_scan()
+            except HardwareError as err:
+                error = err
+                if not _is_transient(err) or attempt == self.max_retries:
+                    break
+                self.retries += 1
+            except Exception as err:  # a bug must be seen, but must not end acquisition
+                log.exception("unexpected error while reading the ADC")
+                error = err
+                break
+            else:
+                self._consecutive_failures = 0
+                return scan
+        assert error is not None
+        self._failed(error)
+        return None
+
+    def _failed(self, error: BaseException) -> None:
+        self.failed_scans += 1
+        self._consecutive_failures += 1
+        if self._gap_start_s is None:
+            self._gap_start_s = (
+                self._last_t_s if self._last_t_s is not None else self.clock.monotonic()
+            )
+            self._gap_reason = str(error)
+            # Once per gap, not once per failed scan: listeners see the fault, not a flood.
+            self._emit("on_error", error)
+        failures = self._consecutive_failures
+        if failures > 1:
+            # A lone failed scan is retried on the next tick; a run of them backs off.
+            low_s, high_s = self.backoff_s
+            backoff_s = min(high_s, low_s * 2 ** min(failures - 2, 16))
+            if self.clock.wait_event(self._stop, backoff_s):
+                return
+        if failures >= self.reconnect_after:
+            try:
+                self.adc.reconnect()
+            except HardwareError as err:
+                log.debug("ADC reconnect failed: %s", err)
+            else:
+                self.reconnects += 1
+                log.info("ADC reconnected after %d failed scans", failures)
+
+    def _close_gap(self, end_s: float, fallback_reason: str) -> None:
+        if self._gap_start_s is None:
+            return
+        start_s, reason = self._gap_start_s, self._gap_reason or fallback_reason
+        self._gap_start_s = None
+        self.gaps += 1
+        self._emit("on_gap", start_s, end_s, reason)
+
+    def _deliver(self, t_s: float, volts: tuple[float, float, float]) -> None:
+        if self._gap_start_s is not None:
+            self._close_gap(t_s, "ADC read failed")
+        elif self._last_t_s is not None and t_s - self._last_t_s > self.late_gap_s:
+            self.gaps += 1
+            self._emit(
+                "on_gap",
+                self._last_t_s,
+                t_s,
+                f"no frame for {t_s - self._last_t_s:.3f} s (the sampler was delayed)",
+            )
+        self._last_t_s = t_s
+        frame = VoltsFrame(t_s, *volts)
+        self.frames += 1
+        self._emit("on_frame", frame)
+        report = self.health.update(frame)
+        if report is not None:
+            self._emit("on_health", report)

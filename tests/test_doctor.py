@@ -1,0 +1,471 @@
+"""`insole-monitor doctor`: each check on temporary directories; the command on this machine."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gpiozero import Device
+
+from firmware import doctor
+from firmware.cli import main
+from firmware.config import AdcConfig, PinConfig
+from firmware.doctor import CheckResult, Host, Status
+from firmware.errors import AdcNotFoundError, AdcReadError, I2CBusMissingError
+from firmware.feedback import Feedback
+from firmware.gpio import release_default_pin_factory
+
+PI4 = "Raspberry Pi 4 Model B Rev 1.4"
+BOOKWORM = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\n'
+
+
+def make_host(root: Path, *, model: str | None = None, os_release: str = BOOKWORM,
+              i2c: bool = False) -> Host:
+    """A Host over a directory tree laid out like /dev, /proc/device-tree and /etc."""
+    dev = root / "dev"
+    dev.mkdir(parents=True, exist_ok=True)
+    if i2c:
+        (dev / "i2c-1").touch()
+    model_file = root / "model"
+    if model is not None:
+        model_file.write_bytes(model.encode() + b"\x00")  # the kernel NUL-terminates it
+    (root / "os-release").write_text(os_release)
+    return Host(dev_dir=dev, model_file=model_file, os_release=root / "os-release")
+
+
+@pytest.fixture(autouse=True)
+def no_global_factory() -> Iterator[None]:
+    yield
+    release_default_pin_factory()
+    assert Device.pin_factory is None
+
+
+# -- platform, bus, access --------------------------------------------------------------
+
+
+def test_host_reads_model_and_release(tmp_path: Path) -> None:
+    host = make_host(tmp_path, model=PI4)
+    assert host.pi_model() == PI4
+    assert host.os_codename() == "bookworm"
+    assert make_host(tmp_path / "pc", model="QEMU Virtual Machine").pi_model() is None
+    assert make_host(tmp_path / "none").pi_model() is None
+
+
+@pytest.mark.parametrize(
+    ("model", "release", "status", "words"),
+    [
+        (PI4, BOOKWORM, Status.OK, "Raspberry Pi 4"),
+        (PI4, "VERSION_CODENAME=bullseye\n", Status.WARN, "bullseye"),
+        (None, BOOKWORM, Status.WARN, "not a Raspberry Pi"),
+    ],
+)
+def test_platform(
+    tmp_path: Path, model: str | None, release: str, status: Status, words: str
+) -> None:
+    result = doctor.check_platform(make_host(tmp_path, model=model, os_release=release))
+    assert result.status is status
+    assert words in result.detail
+
+
+def test_i2c_bus_present(tmp_path: Path) -> None:
+    result = doctor.check_i2c_bus(make_host(tmp_path, model=PI4, i2c=True), 1)
+    assert result.status is Status.OK
+
+
+def test_i2c_bus_off_on_a_pi_says_how_to_enable_it(tmp_path: Path) -> None:
+    result = doctor.check_i2c_bus(make_host(tmp_path, model=PI4), 1)
+    assert result.status is Status.FAIL
+    assert result.fix is not None
+    assert "raspi-config nonint do_i2c 0" in result.fix
+
+
+def test_i2c_bus_missing_off_a_pi_says_so(tmp_path: Path) -> None:
+    result = doctor.check_i2c_bus(make_host(tmp_path), 1)
+    assert result.status is Status.FAIL
+    assert "no I2C bus" in result.detail
+    assert result.fix is not None
+    assert "emulated" in result.fix
+
+
+@pytest.mark.parametrize(
+    ("member_of", "existing", "on_pi", "status", "words"),
+    [
+        ({"pi", "i2c", "gpio"}, {"i2c", "gpio"}, True, Status.OK, "in groups i2c and gpio"),
+        ({"pi", "i2c"}, {"i2c", "gpio"}, True, Status.FAIL, "gpio"),
+        ({"me"}, set(), False, Status.WARN, "do not exist"),
+        ({"me"}, {"i2c", "gpio"}, False, Status.WARN, "not in group"),
+    ],
+)
+def test_group_membership(
+    tmp_path: Path, member_of: set[str], existing: set[str], on_pi: bool, status: Status,
+    words: str,
+) -> None:
+    host = make_host(tmp_path, model=PI4 if on_pi else None, i2c=on_pi)
+    result = doctor.check_access(host, 1, user="pi", member_of=member_of,
+                                 existing_groups=existing, is_root=False)
+    assert result.status is status
+    assert words in result.detail
+    if status is Status.FAIL:
+        assert result.fix is not None
+        assert "usermod -aG gpio pi" in result.fix
+
+
+def test_root_is_told_that_groups_were_not_tested(tmp_path: Path) -> None:
+    host = make_host(tmp_path, model=PI4, i2c=True)
+    result = doctor.check_access(host, 1, user="root", member_of={"root"},
+                                 existing_groups={"i2c", "gpio"}, is_root=True)
+    assert result.status is Status.WARN
+    assert "root" in result.detail
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root bypasses file permissions")
+def test_unreadable_i2c_device_is_permission_denied(tmp_path: Path) -> None:
+    host = make_host(tmp_path, model=PI4, i2c=True)
+    host.i2c_device(1).chmod(0)
+    result = doctor.check_access(host, 1, user="pi", member_of={"pi"},
+                                 existing_groups={"i2c", "gpio"}, is_root=False)
+    assert result.status is Status.FAIL
+    assert "permission denied" in result.detail
+
+
+# -- ADC --------------------------------------------------------------------------------
+
+
+class FixedAdc:
+    """Stands in for the hardware backend: answers at some addresses with fixed volts."""
+
+    def __init__(self, volts: tuple[float, float, float] = (0.01, 0.01, 0.01)) -> None:
+        self.volts = volts
+        self.closed = 0
+
+    def read_volts(self) -> tuple[float, float, float]:
+        return self.volts
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def answering_at(*addresses: int, adc: FixedAdc | None = None) -> doctor.AdcOpener:
+    def opener(config: AdcConfig) -> FixedAdc:
+        if config.address not in addresses:
+            raise AdcNotFoundError(config.address, config.i2c_bus)
+        return adc or FixedAdc()
+
+    return opener
+
+
+def test_adc_answers(tmp_path: Path) -> None:
+    result, reader = doctor.check_adc(AdcConfig(), answering_at(0x48))
+    assert result.status is Status.OK
+    assert "0x48" in result.detail
+    assert reader is not None
+    reader.close()
+
+
+def test_adc_at_another_address_is_named(tmp_path: Path) -> None:
+    probe = FixedAdc()
+    result, reader = doctor.check_adc(AdcConfig(), answering_at(0x49, adc=probe))
+    assert reader is None
+    assert result.status is Status.FAIL
+    assert "0x49 (ADDR to VDD)" in result.detail
+    assert result.fix is not None
+    assert "--address 0x49" in result.fix
+    assert probe.closed == 1  # the probe did not leave the bus open
+
+
+def test_adc_missing_everywhere_points_at_i2cdetect() -> None:
+    result, reader = doctor.check_adc(AdcConfig(), answering_at())
+    assert reader is None
+    assert result.status is Status.FAIL
+    assert "0x48" in result.detail
+    assert result.fix is not None
+    assert "i2cdetect -y 1" in result.fix
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (I2CBusMissingError("no /dev/i2c-1"), "raspi-config"),
+        (AdcReadError("errno 121 after 3 retries"), "loose"),
+        (PermissionError(13, "Permission denied", "/dev/i2c-1"), "usermod -aG i2c"),
+        (ModuleNotFoundError("No module named 'adafruit_ads1x15'"), "reinstall"),
+    ],
+)
+def test_adc_errors_each_have_a_fix(error: Exception, words: str) -> None:
+    def opener(config: AdcConfig) -> FixedAdc:
+        raise error
+
+    result, reader = doctor.check_adc(AdcConfig(), opener)
+    assert reader is None
+    assert result.status is Status.FAIL
+    assert result.fix is not None
+    assert words in result.fix
+
+
+# -- channels ---------------------------------------------------------------------------
+
+QUIET = [(0.010, 0.012, 0.008), (0.011, 0.013, 0.009), (0.010, 0.012, 0.008)]
+
+
+def test_unloaded_channels_near_zero_are_ok() -> None:
+    results = doctor.check_unloaded(QUIET, supply_v=3.3)
+    assert [r.name for r in results] == ["channel heel", "channel little_toe", "channel big_toe"]
+    assert all(r.status is Status.OK for r in results)
+
+
+@pytest.mark.parametrize(
+    ("values", "status", "words"),
+    [
+        ([3.29, 3.29, 3.28], Status.FAIL, "saturated"),
+        ([0.1, 1.2, 0.6], Status.FAIL, "floating"),
+        ([-0.2, -0.2, -0.21], Status.FAIL, "below ground"),
+        ([0.8, 0.81, 0.8], Status.WARN, "loaded"),
+    ],
+)
+def test_unloaded_faults_of_one_channel(values: list[float], status: Status, words: str) -> None:
+    samples = [(0.01, v, 0.01) for v in values]
+    heel, little_toe, big_toe = doctor.check_unloaded(samples, supply_v=3.3)
+    assert little_toe.status is status
+    assert words in little_toe.detail
+    assert heel.status is big_toe.status is Status.OK
+
+
+BASE = (0.01, 0.01, 0.01)
+
+
+@pytest.mark.parametrize(
+    ("sensor", "pressed", "status", "words"),
+    [
+        ("heel", (1.8, 0.02, 0.01), Status.OK, "rose"),
+        ("heel", (0.01, 0.02, 0.01), Status.FAIL, "stuck at 0 V"),
+        ("heel", (0.02, 0.01, 1.5), Status.FAIL, "wrong channels"),
+        ("big_toe", (0.01, 0.01, 3.29), Status.WARN, "supply rail"),
+    ],
+)
+def test_press(sensor: str, pressed: tuple[float, float, float], status: Status,
+               words: str) -> None:
+    result = doctor.check_press(sensor, BASE, [BASE, pressed, pressed], supply_v=3.3)
+    assert result.name == f"press {sensor}"
+    assert result.status is status
+    assert words in result.detail
+
+
+class PressedFoot:
+    """Reads baseline volts until ``press_after`` scans, then ``pressed`` until released."""
+
+    def __init__(self, index: int, press_after: int, pressed_v: float) -> None:
+        self.index = index
+        self.press_after = press_after
+        self.pressed_v = pressed_v
+        self.scans = 0
+        self.released = False
+
+    def read_volts(self) -> tuple[float, float, float]:
+        self.scans += 1
+        volts = list(BASE)
+        if self.scans > self.press_after and not self.released:
+            volts[self.index] = self.pressed_v
+        return (volts[0], volts[1], volts[2])
+
+    def close(self) -> None:
+        pass
+
+
+class SteppedClock:
+    """A clock that moves only when the code under test sleeps (no real waiting)."""
+
+    def __init__(self) -> None:
+        self.now_s = 0.0
+
+    def __call__(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        self.now_s += seconds
+
+
+def test_press_test_waits_for_the_press_then_asks_to_release() -> None:
+    foot = PressedFoot(index=1, press_after=40, pressed_v=2.0)
+    clock = SteppedClock()
+    prompts: list[str] = []
+
+    def prompt(text: str) -> None:
+        prompts.append(text)
+        if text == "Release.":
+            foot.released = True
+
+    result = doctor.press_test(foot, "little_toe", BASE, supply_v=3.3, prompt=prompt,
+                               clock=clock, sleep=clock.sleep)
+    assert result.status is Status.OK
+    assert "little toe" in prompts[0]
+    assert prompts[-1] == "Release."
+    assert clock.now_s < 10.0  # it stopped polling once the press was seen
+
+
+def test_press_test_times_out_on_a_dead_sensor() -> None:
+    foot = PressedFoot(index=0, press_after=10**9, pressed_v=2.0)
+    clock = SteppedClock()
+    result = doctor.press_test(foot, "heel", BASE, supply_v=3.3, prompt=lambda text: None,
+                               timeout_s=3.0, clock=clock, sleep=clock.sleep)
+    assert result.status is Status.FAIL
+    assert "stuck at 0 V" in result.detail
+    assert clock.now_s >= 3.0
+
+
+# -- GPIO and data directory ------------------------------------------------------------
+
+
+def test_gpio_missing_off_a_pi_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "no-such-factory")
+    result = doctor.check_gpio(make_host(tmp_path), PinConfig())
+    assert result.status is Status.WARN
+    assert "disabled" in result.detail
+
+
+def test_gpio_missing_on_a_pi_fails_with_the_lgpio_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "no-such-factory")
+    result = doctor.check_gpio(make_host(tmp_path, model="Raspberry Pi 5 Model B Rev 1.0"),
+                               PinConfig())
+    assert result.status is Status.FAIL
+    assert "no-such-factory" in result.detail
+    assert result.fix is not None
+    assert "python3-lgpio" in result.fix
+    assert "--system-site-packages" in result.fix
+
+
+def test_gpio_mock_factory_is_flagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
+    monkeypatch.setenv("GPIOZERO_MOCK_PIN_CLASS", "mockpwmpin")
+    result = doctor.check_gpio(make_host(tmp_path, model=PI4), PinConfig())
+    assert result.status is Status.WARN
+    assert "mock" in result.detail
+
+
+def test_gpio_pins_held_by_another_user_are_reported_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
+    monkeypatch.setenv("GPIOZERO_MOCK_PIN_CLASS", "mockpwmpin")
+    with Feedback(PinConfig()):  # a running service holds the pins
+        result = doctor.check_gpio(make_host(tmp_path, model=PI4), PinConfig())
+    assert result.status is Status.WARN
+    assert "busy" in result.detail
+    assert result.fix is not None
+    assert "systemctl stop insole-monitor" in result.fix
+
+
+def test_data_dir_is_created_and_written(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "data"
+    result = doctor.check_data_dir(target)
+    assert result.status is Status.OK
+    assert target.is_dir()
+    assert list(target.iterdir()) == []  # the probe file was removed
+
+
+def test_data_dir_that_cannot_exist_fails(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = doctor.check_data_dir(blocker / "data")
+    assert result.status is Status.FAIL
+    assert "INSOLE_DATA_DIR" in (result.fix or "")
+    assert blocker.read_text() == "not a directory"
+
+
+def test_default_data_dir_follows_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INSOLE_DATA_DIR", str(tmp_path / "state"))
+    assert doctor.default_data_dir() == tmp_path / "state"
+    monkeypatch.delenv("INSOLE_DATA_DIR")
+    assert doctor.default_data_dir().name == "insole-monitor"
+
+
+# -- whole runs -------------------------------------------------------------------------
+
+
+def test_run_on_a_pi_with_everything_working(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
+    monkeypatch.setenv("GPIOZERO_MOCK_PIN_CLASS", "mockpwmpin")
+    options = doctor.DoctorOptions(
+        host=make_host(tmp_path, model=PI4, i2c=True), data_dir=tmp_path / "data",
+        open_adc=answering_at(0x48), samples=5, sample_interval_s=0.0,
+    )
+    seen: list[CheckResult] = []
+    results = doctor.run_checks(options, report=seen.append)
+    assert seen == results
+    names = [r.name for r in results]
+    assert names == [
+        "platform", "i2c bus", "i2c access", "adc", "channel heel", "channel little_toe",
+        "channel big_toe", "press heel", "press little_toe", "press big_toe", "gpio",
+        "data directory",
+    ]
+    by_name = {r.name: r for r in results}
+    assert by_name["adc"].status is Status.OK
+    assert all(by_name[f"channel {s}"].status is Status.OK
+               for s in ("heel", "little_toe", "big_toe"))
+    assert by_name["press heel"].status is Status.SKIP  # not interactive
+    assert by_name["gpio"].status is Status.WARN  # the mock factory is named as such
+    failed = {r.name for r in results if r.status is Status.FAIL}
+    assert failed <= {"i2c access"}  # depends on the groups of whoever runs the tests
+    assert doctor.exit_status(results) == (1 if failed else 0)
+
+
+def test_run_on_a_pc_fails_and_says_what_is_missing(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "no-such-factory")
+    options = doctor.DoctorOptions(host=make_host(tmp_path), data_dir=tmp_path / "data")
+    results = doctor.run_checks(options)
+    by_name = {r.name: r for r in results}
+    assert by_name["i2c bus"].status is Status.FAIL
+    assert by_name["adc"].status is Status.SKIP
+    assert by_name["gpio"].status is Status.WARN
+    assert by_name["data directory"].status is Status.OK
+    assert doctor.exit_status(results) == 1
+    report = "\n".join(doctor.format_result(r) for r in results)
+    assert "fix: run on a Raspberry Pi" in report
+    assert doctor.format_summary(results).endswith("problems found")
+
+
+def test_command_on_this_machine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["doctor", "--non-interactive", "--data-dir", str(tmp_path / "data")])
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line[:4] in ("OK  ", "WARN", "FAIL", "SKIP")]
+    assert {line.split()[1] for line in lines} >= {"platform", "i2c", "gpio", "data"}
+    assert status == (1 if any(line.startswith("FAIL") for line in lines) else 0)
+    assert f"{tmp_path / 'data'} is writable" in out
+    if not Path("/dev/i2c-1").exists():
+        assert status == 1
+        assert "FAIL  i2c bus" in out
+
+
+def test_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["doctor", "--json", "--data-dir", str(tmp_path)])
+    results = json.loads(capsys.readouterr().out)
+    assert {r["status"] for r in results} <= {"OK", "WARN", "FAIL", "SKIP"}
+    assert results[-1]["name"] == "data directory"
+    assert status == (1 if any(r["status"] == "FAIL" for r in results) else 0)
+
+
+@pytest.mark.parametrize("address", ["0x50", "banana"])
+def test_command_rejects_bad_addresses(address: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["doctor", "--address", address])
+    assert exit_info.value.code == 2
+    assert "0x48" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root bypasses file permissions")
+def test_session_log_owned_by_someone_else_fails(tmp_path: Path) -> None:
+    log_file = tmp_path / "sessions.sqlite3"
+    log_file.write_bytes(b"")
+    log_file.chmod(0o400)
+    result = doctor.check_data_dir(tmp_path)
+    assert result.status is Status.FAIL
+    assert "not writable" in result.detail
