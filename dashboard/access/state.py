@@ -9,13 +9,13 @@ from flask import Flask, current_app
 
 from dashboard.access.ratelimit import FailureLimiter
 from dashboard.access.store import (
-    DATA_DIR_ENV,
     DEFAULT_BUTTON_WINDOW_S,
     DEFAULT_CODE_TTL_S,
     DEFAULT_TOKEN_LIFETIME_S,
     AccessStore,
     default_data_dir,
 )
+from insole.store import DATA_DIR_ENV
 
 EXTENSION = "insole_access"
 

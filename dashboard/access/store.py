@@ -41,11 +41,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import platformdirs
-
 from insole.errors import InsoleError, StorageError
+from insole.store import DATA_DIR_ENV, SessionLog
 
-DATA_DIR_ENV = "INSOLE_DATA_DIR"
 DB_FILENAME = "access.sqlite3"
 CODE_DIGITS = 6
 DEFAULT_CODE_TTL_S = 300.0
@@ -154,11 +152,14 @@ class IssuedToken:
 
 
 def default_data_dir(config: Mapping[str, object] | None = None) -> Path:
-    """The data dir: config ``INSOLE_DATA_DIR``, else ``$INSOLE_DATA_DIR``, else the user's."""
-    configured = (config or {}).get(DATA_DIR_ENV) or os.environ.get(DATA_DIR_ENV)
+    """The data dir: config ``INSOLE_DATA_DIR``, else the session log's (env, else the user's).
+
+    The access file sits next to the session log, so both follow one rule.
+    """
+    configured = (config or {}).get(DATA_DIR_ENV)
     if configured:
         return Path(str(configured))
-    return Path(platformdirs.user_data_dir("insole-monitor"))
+    return SessionLog.default_path().parent
 
 
 def hash_token(token: str) -> str:

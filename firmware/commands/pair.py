@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dashboard.access.store import (
-    DATA_DIR_ENV,
     DEFAULT_CODE_TTL_S,
     AccessStore,
     default_data_dir,
 )
+from insole.store import DATA_DIR_ENV
 
 NAME = "pair"
 HELP = "Show a one-time code to pair a tablet or browser; list or revoke paired devices."
