@@ -53,6 +53,11 @@ class Feedback(Protocol):
     def handle(self, kind: str, data: dict[str, Any]) -> None:
         """React to a monitor event."""
 
+    def bind_button(
+        self, on_short: Callable[[], None], on_long: Callable[[], None]
+    ) -> None:
+        """Call ``on_short`` on a short press and ``on_long`` on a long one."""
+
     def close(self) -> None:
         """Release the devices."""
 

@@ -1,0 +1,236 @@
+"""``insole-monitor serve``: sampler, monitor, feedback and dashboard in one process.
+
+Exactly one thread touches I2C (the sampler) and GPIO callbacks go through the monitor's
+lock, so the process can run unattended for hours. Start-up order: open the session log
+(marks sessions a previous crash left open as interrupted), open the ADC (never a silent
+fallback: a Pi whose I2C bus exists but whose ADC does not answer is an error), build the
+monitor, start sampling, then serve. Shutdown on SIGTERM/SIGINT runs the same steps
+backwards: streams end, the open set is closed and flushed, GPIO and the bus are released.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from dashboard import create_app
+from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
+from firmware.config import DeviceConfig
+from firmware.foot_source import FootVolts, ForceSource, ReplaySource
+from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
+from firmware.sampler import Sampler
+from insole.errors import InsoleError
+from insole.recording_csv import read_recording
+from insole.sensor_model import Divider
+from insole.sim_script import Script, default_session
+from insole.simulator import SimulatedFoot
+from insole.store import SessionLog
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("auto", "hardware", "emulated", "replay")
+SERVER_THREADS = 24
+"""Each streaming tablet holds one waitress thread; 24 leaves room for 16+ tablets and
+ordinary page requests (waitress's default of 4 starves with a few live pages)."""
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class ServiceError(InsoleError, RuntimeError):
+    """The service cannot start as asked; the message says what to change."""
+
+
+@dataclass
+class ServiceOptions:
+    """Everything ``serve`` can be told."""
+
+    source: str = "auto"
+    replay_file: Path | None = None
+    speed: float = 1.0
+    loop: bool = True
+    script: str | None = None
+    seed: int = 0
+    host: str = "127.0.0.1"
+    port: int = 5000
+    rate_hz: float = 100.0
+    data_dir: Path | None = None
+    gpio: bool = True
+    bus_hz: float | None = 400_000.0
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+
+
+def open_source(
+    options: ServiceOptions, divider: Divider
+) -> tuple[Ads1x15Adc, SourceInfo]:
+    """Open the ADC the options ask for and describe it for the dashboard."""
+    adc_config = options.device.adc
+    if options.source not in SOURCES:
+        raise ServiceError(f"source must be one of {', '.join(SOURCES)}, got {options.source!r}")
+    if options.source == "replay":
+        if options.replay_file is None:
+            raise ServiceError("--source replay needs a recording: --replay FILE.csv")
+        frames = read_recording(options.replay_file)
+        force_source: ForceSource = ReplaySource(frames, speed=options.speed, loop=options.loop)
+        kind, what = "replay", f"replay of {options.replay_file.name} at {options.speed:g}x"
+    else:
+        backend = resolve_backend(options.source, adc_config)
+        if backend == "hardware":
+            adc = open_adc(adc_config, "hardware")
+            return adc, SourceInfo("hardware", False, adc.description)
+        script = Script.parse(options.script) if options.script else default_session()
+        force_source = SimulatedFoot(script, seed=options.seed, loop=options.loop)
+        kind, what = "emulated", "simulated foot" + (" (custom script)" if options.script else "")
+        if options.source == "auto":
+            log.warning("no I2C bus on this machine: running on the SIMULATED insole")
+    volts = FootVolts(force_source, adc_config, divider=divider)
+    adc = open_adc(adc_config, "emulated", source=volts, bus_hz=options.bus_hz)
+    return adc, SourceInfo(kind, True, f"{what} on an {adc.description}")
+
+
+def open_feedback(options: ServiceOptions) -> Feedback | None:
+    """The LED, buzzer and button; disabled (announced in the log) where GPIO is unusable."""
+    if not options.gpio:
+        log.info("GPIO feedback off (--no-gpio)")
+        return None
+    from firmware.feedback import open_feedback as open_devices  # noqa: PLC0415 (gpiozero)
+
+    return open_devices(options.device.pins)
+
+
+class Service:
+    """The running service; ``run`` blocks until a signal or ``stop``."""
+
+    def __init__(self, options: ServiceOptions) -> None:
+        self.options = options
+        self._stack = ExitStack()
+        self._stopped = threading.Event()
+        self.stopping = False
+        self.server: Any = None
+        self.monitor: Monitor | None = None
+        self.sampler: Sampler | None = None
+
+    def start(self) -> None:
+        """Open everything and start sampling; the server is created but not yet run."""
+        import waitress  # noqa: PLC0415 (only the service needs it)
+
+        options = self.options
+        stack = self._stack
+        try:
+            path = (
+                options.data_dir / "sessions.sqlite3" if options.data_dir
+                else SessionLog.default_path()
+            )
+            store = stack.enter_context(SessionLog(path))
+            log.info("session log: %s", path)
+            interrupted = store.list_sessions()
+            stale = [s.id for s in interrupted if s.status == "interrupted"]
+            if stale:
+                log.warning("sessions interrupted by an earlier stop: %s", stale)
+            settings = stored_settings(store)
+            adc, info = open_source(options, Divider(settings.supply_v, settings.r_fixed_ohm))
+            stack.callback(adc.close)
+            log.info("insole: %s", info.description)
+            feedback = open_feedback(options)
+            self.monitor = monitor = Monitor(store, info, feedback=feedback)
+            stack.callback(monitor.close)
+            if feedback is not None:
+                feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
+            self.sampler = sampler = Sampler(adc, [monitor], rate_hz=options.rate_hz)
+            stack.callback(sampler.close)
+            app = create_app(
+                {
+                    "INSOLE_BIND_HOST": options.host,
+                    "INSOLE_ALLOW_LOCAL_WITHOUT_PAIRING": info.simulated,
+                    "INSOLE_DATA_DIR": str(path.parent),
+                },
+                monitor=monitor,
+            )
+            self.server = waitress.create_server(
+                app,
+                host=options.host,
+                port=options.port,
+                threads=SERVER_THREADS,
+                channel_timeout=60,
+                ident="insole-monitor",
+            )
+            sampler.start()
+        except BaseException:
+            stack.close()
+            raise
+
+    @property
+    def url(self) -> str:
+        """Where the dashboard answers."""
+        host = self.options.host
+        shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+        return f"http://{shown}:{self.server.effective_port}/"
+
+    def run(self) -> None:
+        """Serve until ``stop`` (or a signal handler calling it)."""
+        try:
+            log.info("dashboard on %s", self.url)
+            self.server.run()
+        finally:
+            self.close()
+
+    def stop(self) -> None:
+        """End the server loop from another thread (tests, embedding); idempotent."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.end_streams()
+        if self.server is not None:
+            # Closing every channel empties waitress's socket map, which ends its loop.
+            from waitress import wasyncore  # noqa: PLC0415
+
+            wasyncore.close_all(getattr(self.server, "_map", None))
+
+    def end_streams(self) -> None:
+        """End every live stream so that each frees its server thread."""
+        if self.monitor is not None:
+            self.monitor.close_streams()
+
+    def close(self) -> None:
+        """Stop sampling, close the open set, release GPIO and the bus (idempotent)."""
+        self._stack.close()
+
+
+@contextmanager
+def signals_stop(service: Service) -> Iterator[None]:
+    """SIGTERM (systemd) and SIGINT (Ctrl-C) end the service cleanly."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if service.stopping:
+            return  # a second signal must not interrupt the orderly shutdown
+        service.stopping = True
+        log.info("signal %s: shutting down", signal.Signals(signum).name)
+        service.end_streams()
+        # Raised in the main thread inside waitress's loop, which catches SystemExit and
+        # shuts its task threads down; ``run`` then closes everything else in order.
+        raise SystemExit(0)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def serve(options: ServiceOptions) -> int:
+    """Run the service in the foreground; returns the exit status."""
+    started = time.monotonic()
+    service = Service(options)
+    service.start()
+    log.info("started in %.2f s", time.monotonic() - started)
+    with signals_stop(service):
+        service.run()
+    return 0
