@@ -21,6 +21,7 @@ from dashboard.access.store import (
     AccessStore,
     default_data_dir,
 )
+from insole.errors import StorageError
 from insole.store import DATA_DIR_ENV
 
 NAME = "pair"
@@ -83,6 +84,11 @@ def run(args: argparse.Namespace) -> int:
     """Issue a code, list devices or revoke one; returns the exit status."""
     data_dir = resolve_data_dir(args.data_dir)
     become_owner_of(data_dir)
+    if data_dir.is_dir() and not os.access(data_dir, os.W_OK | os.X_OK):
+        raise StorageError(
+            f"cannot write to {data_dir}, where the service keeps its pairing data; run "
+            "`sudo insole-monitor pair` (it acts as the owner of that directory)"
+        )
     store = AccessStore.in_data_dir(data_dir)
     if args.list:
         devices = store.devices()

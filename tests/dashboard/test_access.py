@@ -623,3 +623,31 @@ def test_openapi_fragment_documents_exactly_our_routes(app: Flask) -> None:
     refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(fragment))
     assert refs
     assert set(refs) <= set(schemas)
+
+
+def test_pair_without_write_access_says_to_use_sudo(tmp_path: Path) -> None:
+    outer = Path(tempfile.mkdtemp(prefix="insole-pair-ro-"))
+    try:
+        outer.chmod(0o755)
+        data_dir = outer / "data"
+        data_dir.mkdir(mode=0o755)
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            # Root may write anywhere: give the directory to "nobody", whom `pair` becomes.
+            os.chown(data_dir, 65534, 65534)
+        data_dir.chmod(0o555)
+        env = {**os.environ, "INSOLE_DATA_DIR": "", "PYTHONDONTWRITEBYTECODE": "1"}
+        result = subprocess.run(
+            [sys.executable, "-m", "firmware.cli", "pair", "--data-dir", str(data_dir)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "sudo insole-monitor pair" in result.stderr
+        assert not (data_dir / "access.sqlite3").exists()
+    finally:
+        (outer / "data").chmod(0o755)
+        shutil.rmtree(outer, ignore_errors=True)
