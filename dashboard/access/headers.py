@@ -40,7 +40,11 @@ def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
     if request.endpoint not in CACHEABLE_ENDPOINTS:
-        response.headers["Cache-Control"] = "no-store"
+        # Add no-store and drop whatever would let a cache keep the response; a view's own
+        # harmless directives stay (the stream's no-cache, which some proxies look for).
+        cache = response.cache_control
+        for allowing in ("public", "max-age", "s-maxage", "immutable", "stale-while-revalidate"):
+            cache.pop(allowing, None)
+        cache.no_store = True
         response.headers.pop("Expires", None)
-        response.headers.pop("Pragma", None)
     return response

@@ -7,10 +7,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
 from werkzeug.test import TestResponse
 
-from dashboard.access.headers import CONTENT_SECURITY_POLICY
+from dashboard.access.headers import CONTENT_SECURITY_POLICY, add_security_headers
 from dashboard.access.testing import pair_test_client
 from tests.dashboard.access_support import HTML, JSON, SSE, build_app, sample_url
 
@@ -38,6 +38,28 @@ def check_headers(response: TestResponse, where: str) -> None:
         assert feature in permissions, (where, permissions)
 
 
+def assert_not_stored(response: TestResponse, where: str) -> None:
+    directives = {d.strip() for d in response.headers.get("Cache-Control", "").split(",")}
+    assert "no-store" in directives, (where, directives)
+    assert not directives & {"public", "immutable"}, (where, directives)
+    assert not any(d.startswith(("max-age", "s-maxage")) for d in directives), where
+
+
+def test_a_views_own_cache_directives_give_way_to_no_store(app: Flask) -> None:
+    """A view may add no-cache (the stream does); anything that lets a cache keep it goes."""
+    for given, expected in [
+        (None, "no-store"),
+        ("no-cache", "no-cache, no-store"),
+        ("public, max-age=3600, immutable", "no-store"),
+    ]:
+        with app.test_request_context("/api/stream"):
+            response = Response("x")
+            if given is not None:
+                response.headers["Cache-Control"] = given
+            add_security_headers(response)
+        assert response.headers["Cache-Control"] == expected, given
+
+
 def test_policy_is_the_documented_one() -> None:
     assert EXPECTED["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
@@ -56,7 +78,7 @@ def test_headers_on_every_route_paired_and_not(app: Flask) -> None:
                         where = f"{who} {method} {url} {accept['Accept']} -> {response.status}"
                         check_headers(response, where)
                         if rule.endpoint != "static":
-                            assert response.headers["Cache-Control"] == "no-store", where
+                            assert_not_stored(response, where)
                     seen += 1
     assert seen >= 30
 
@@ -86,7 +108,7 @@ def test_headers_on_paired_errors(app: Flask, method: str, status: int) -> None:
     response = client.open(url, method=method, headers=HTML)
     assert response.status_code == status
     check_headers(response, f"paired {status}")
-    assert response.headers["Cache-Control"] == "no-store"
+    assert_not_stored(response, f"paired {status}")
 
 
 def test_headers_on_a_rate_limited_answer(tmp_path: Path) -> None:
