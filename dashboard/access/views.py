@@ -148,6 +148,7 @@ def pair_submit() -> BaseResponse:
     client = request.remote_addr or "unknown"
     wait_s = state.limiter.retry_after_s(client)
     if wait_s is not None:
+        current_app.logger.warning("pairing: attempt from %s refused, rate limit", client)
         response = _refusal(429, "access.error.rate_limited", seconds=wait_s)
         response.headers["Retry-After"] = str(wait_s)
         return response
@@ -165,10 +166,13 @@ def pair_submit() -> BaseResponse:
         else:
             ok, failure = False, "access.error.code_shape"
     if not ok:
+        # The address, never the code tried: the log shows guessing without helping it.
+        current_app.logger.warning("pairing: failed %s attempt from %s", method, client)
         state.limiter.record_failure(client)
         return _refusal(403, failure)
 
     answer: BaseResponse
+    current_app.logger.info("pairing: new device paired by %s from %s", method, client)
     issued = state.store.issue_token(
         label=request.user_agent.string or "unknown browser",
         method=method,

@@ -205,11 +205,16 @@ def test_json_pairing_answers_with_the_device(client: FlaskClient, app: Flask) -
     assert response.get_json()["device"]["method"] == "code"
 
 
-def test_wrong_code_is_refused(client: FlaskClient, app: Flask) -> None:
+def test_wrong_code_is_refused(
+    client: FlaskClient, app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
     real = get_state(app).store.new_code().code
     wrong = f"{(int(real) + 1) % 1_000_000:06d}"
-    response = submit_code(client, wrong)
+    with caplog.at_level("WARNING"):
+        response = submit_code(client, wrong)
     assert response.status_code == 403
+    assert "pairing: failed code attempt from 127.0.0.1" in caplog.text
+    assert wrong not in caplog.text
     assert "wrong, already used or expired" in response.get_data(as_text=True)
     assert client.get_cookie("insole_token") is None
     assert client.get("/access", headers=JSON).status_code == 401
