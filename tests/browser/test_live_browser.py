@@ -176,6 +176,38 @@ def test_layout_fits_the_screen(page: Any, shot_dir: Path, width: int, height: i
     time.sleep(0.3)  # let the trail grow and fonts settle for the picture
     page.save_screenshot(str(shot_dir / f"live-{width}x{height}.png"))
     assert live_page.overflowing(page) == []
+    assert live_page.widest_share_overflows(page) == []
+
+
+def test_record_target_redraws_the_target_zone(page: Any) -> None:
+    def zone() -> str:
+        points: str = page.execute_script(
+            "return document.getElementById('zone').getAttribute('points')"
+        )
+        return points
+
+    before = zone()
+
+    def hold_just_started() -> bool:
+        elapsed = re.match(r"([\d.]+) /", text(page, "hold-time"))
+        return (
+            text(page, "state-word") == "Balanced"
+            and elapsed is not None
+            and (float(elapsed[1]) < 1.0)
+        )
+
+    # Capture during a hold (every hold of the script lasts at least 5 s).
+    wait_for("a hold to start", hold_just_started, timeout_s=LOOP_S, poll_s=0.05)
+    page.find_element("id", "capture").click()
+    wait_for(
+        "the target to be saved",
+        lambda: text(page, "message") == "Personal target saved",
+        timeout_s=10,
+        poll_s=0.05,
+    )
+    after = zone()
+    assert after != before
+    assert len(after.split()) >= 3
 
 
 def test_no_console_errors_and_no_request_leaves_the_host(page: Any) -> None:

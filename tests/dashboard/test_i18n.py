@@ -14,6 +14,8 @@ from flask.testing import FlaskClient
 
 from dashboard import create_app, i18n
 from insole.balance import CUES
+from insole.exercises import EXERCISE_CUES
+from insole.settings import EXERCISES
 
 DASHBOARD = Path(str(resources.files("dashboard")))
 
@@ -63,8 +65,12 @@ def test_merged_catalogues_have_the_same_keys() -> None:
 def test_every_cue_of_the_core_is_translated() -> None:
     catalogues = i18n.load_catalogues()
     for lang in i18n.LANGUAGES:
-        missing = [key for key in CUES if f"cue.{key}" not in catalogues[lang]]
+        missing = [
+            key for key in {**CUES, **EXERCISE_CUES} if f"cue.{key}" not in catalogues[lang]
+        ]
         assert missing == [], f"{lang} lacks cues {missing}"
+        unnamed = [e for e in EXERCISES if f"exercise.{e}" not in catalogues[lang]]
+        assert unnamed == [], f"{lang} lacks exercise names {unnamed}"
 
 
 def test_keys_used_by_the_live_page_exist() -> None:
