@@ -13,8 +13,9 @@ stuck_zero   every sample below ``zero_v`` while another sensor is loaded, after
              not a fault: a foot takes tens of milliseconds or more to unload a point,
              while a cut wire goes from a loaded level to 0 V between two samples
 noisy        at least ``noisy_share`` (20 %) of sample-to-sample steps jump by more than
-             ``noisy_v`` (loose contact; a real foot moves far more slowly than the frame
-             rate, and one step, e.g. a sensor unplugged, is a single jump, not noise)
+             ``noisy_v`` straight back against a jump just as big (loose contact); a foot
+             pressing or letting go moves one way, and one step, e.g. a sensor unplugged,
+             is a single jump, not noise
 ok           none of the above
 ============ ===========================================================================
 
@@ -94,13 +95,20 @@ class _Window:
         self.n_saturated = 0
         self.n_jumps = 0
         self.n_diffs = 0
+        self.last_step = 0.0
 
     def add(
         self, t_s: float, volts: float, zero_v: float, saturated_v: float, jump_v: float
     ) -> None:
         jump = -1.0  # no predecessor in the window
         if self.samples:
-            jump = float(abs(volts - self.samples[-1][1]) > jump_v)
+            step = volts - self.samples[-1][1]
+            # A loose contact flickers: a big step straight back against a big step. A
+            # foot pressing or letting go moves one way, however steeply (at light loads
+            # the FSR's volts rise very fast with force), so a ramp is not noise.
+            flicker = abs(step) > jump_v and abs(self.last_step) > jump_v
+            jump = float(flicker and step * self.last_step < 0.0)
+            self.last_step = step
             self.n_jumps += int(jump)
             self.n_diffs += 1
         self.samples.append((t_s, volts, jump))

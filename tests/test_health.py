@@ -30,3 +30,11 @@ def test_a_cut_wire_is_reported_within_a_second_and_cleared_on_reconnect() -> No
 
 def test_resting_at_zero_from_the_start_is_not_a_fault() -> None:
     assert run([0.0] * 600) == []
+
+
+def test_a_steep_press_is_not_noise_but_flicker_is() -> None:
+    press = [min(1.5, 0.15 * i) for i in range(20)]  # 0 -> 1.5 V in 0.1 s, one way
+    assert run([0.0] * 50 + press + [1.5] * 200) == []
+    flicker = [1.2 if i % 2 else 0.6 for i in range(100)]
+    changes = run([1.2] * 100 + flicker + [1.2] * 100)
+    assert [state for _, state in changes] == ["noisy", "ok"]

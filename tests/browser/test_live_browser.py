@@ -23,8 +23,7 @@ from tests.browser.service import Service, running_service
 
 pytestmark = pytest.mark.browser
 
-# Rests with the foot lifted: a relaxed seated foot leaves the little-toe ball unloaded,
-# which the sampler's health check cannot tell from an unplugged sensor.
+# Rests with the foot lifted, so that every rest looks the same on all three points.
 SCRIPT = "rest 3 lifted; hold 9; rest 3 lifted; hold 5"
 LOOP_S = 20.0
 SERVE_ARGS = ["--source", "emulated", "--no-gpio", "--script", SCRIPT]
@@ -105,8 +104,9 @@ def test_simulated_insole_is_announced(page: Any) -> None:
 
 def test_unplugged_sensor_shows_its_fault_banner(browser: Any) -> None:
     # A service of its own (it starts in a fraction of a second) whose big-toe sensor comes
-    # loose 2 s after start and stays loose.
-    with running_service([*SERVE_ARGS, "--unplug", "big_toe@2"]) as faulty:
+    # loose 5 s after start, in the middle of the first hold, and stays loose. (Unplugged
+    # while unloaded it would read like any unloaded point: 0 V, no fault to see.)
+    with running_service([*SERVE_ARGS, "--unplug", "big_toe@5"]) as faulty:
         browser.get(faulty.url + "/")
         shown = wait_for(
             "the sensor fault banner", lambda: banners(browser).get("sensor_fault.big_toe")

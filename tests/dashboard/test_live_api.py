@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from firmware.monitor import Monitor, SourceInfo
 from insole.frames import SENSORS, VoltsFrame
 from insole.store import SessionLog
@@ -32,12 +33,14 @@ def monitor(tmp_path: Path) -> Iterator[Monitor]:
 @pytest.fixture
 def app(monitor: Monitor) -> Flask:
     # A short keepalive so that a test reading an idle stream gets a chunk soon.
-    return create_app({"TESTING": True, "LIVE_KEEPALIVE_S": 0.2}, monitor=monitor)
+    return create_app(
+        {"TESTING": True, **LOCAL_TEST_CONFIG, "LIVE_KEEPALIVE_S": 0.2}, monitor=monitor
+    )
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return local_test_client(app)
 
 
 def feed(monitor: Monitor, segments: list[tuple[float, tuple[float, float, float]]]) -> None:
@@ -144,7 +147,9 @@ def test_page_draws_the_configured_foot(client: FlaskClient, monitor: Monitor) -
 
 
 def test_page_without_a_monitor_is_unavailable() -> None:
-    response = create_app({"TESTING": True}).test_client().get("/api/status")
+    response = local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG})).get(
+        "/api/status"
+    )
     assert error_of(response, 503)["error"] == "unavailable"
 
 
@@ -341,7 +346,10 @@ def stream(client: FlaskClient) -> Iterator[Stream]:
 def test_stream_headers(stream: Stream) -> None:
     assert stream.response.status_code == 200
     assert stream.response.mimetype == "text/event-stream"
-    assert stream.response.headers["Cache-Control"] == "no-cache"
+    # no-cache for proxies and the browser; the access layer adds no-store (personal data).
+    assert {"no-cache", "no-store"} <= {
+        v.strip() for v in stream.response.headers["Cache-Control"].split(",")
+    }
     assert stream.response.headers["X-Accel-Buffering"] == "no"
 
 
@@ -465,5 +473,10 @@ def test_banners_are_translated_and_state_specific(client: FlaskClient, monitor:
 
 def test_pages_without_a_device_have_no_banners(tmp_path: Path) -> None:
     with SessionLog(tmp_path / "log.sqlite3") as log:
-        html = create_app({"TESTING": True}, log=log).test_client().get("/review/").text
+        html = (
+            create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log)
+            .test_client()
+            .get("/review/")
+            .text
+        )
     assert '<div id="banners" class="banners" role="alert" aria-live="assertive"></div>' in html

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG
 from firmware.monitor import Monitor, SourceInfo
 from insole.frames import VoltsFrame
 from insole.store import SessionLog
@@ -59,7 +60,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 holds=holds,
             )
         monitor.process(VoltsFrame(0.1, 0.5, 1.0, 1.5))
-        server = make_server("127.0.0.1", 0, create_app({"TESTING": True}, monitor=monitor))
+        server = make_server(
+            "127.0.0.1", 0, create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor)
+        )
         thread = threading.Thread(target=server.serve_forever, name="test-http")
         thread.start()
         try:

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from insole.store import SessionLog
 from tests.dashboard.review_support import make_hold, record_session, synthetic_frames
 
@@ -30,12 +31,12 @@ def log(tmp_path: Path) -> Iterator[SessionLog]:
 
 @pytest.fixture
 def app(log: SessionLog) -> Flask:
-    return create_app({"TESTING": True}, log=log)
+    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log)
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return local_test_client(app)
 
 
 @pytest.fixture
@@ -278,7 +279,7 @@ def test_a_session_still_recording_cannot_be_deleted(client: FlaskClient, log: S
 
 
 def test_pages_without_a_session_log_answer_503(tmp_path: Path) -> None:
-    client = create_app({"TESTING": True}).test_client()
+    client = local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}))
     assert client.get("/review/").status_code == 503
     response = client.get("/api/sessions")
     assert response.status_code == 503

@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from firmware.monitor import Monitor, SourceInfo
 from insole.calibration import Calibration
 from insole.frames import SENSORS, VoltsFrame
@@ -40,7 +41,7 @@ def monitor(log: SessionLog) -> Iterator[Monitor]:
 
 @pytest.fixture
 def client(monitor: Monitor) -> FlaskClient:
-    return create_app({"TESTING": True}, monitor=monitor).test_client()
+    return local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor))
 
 
 class Bench:
