@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -92,11 +93,21 @@ class ServiceProcess:
             return json.loads(reply.read())
 
     def post_json(self, path: str, body: dict[str, object]) -> object:
-        """POST a JSON body to the running service."""
+        """POST a JSON body to the running service, as the dashboard's own scripts do.
+
+        The dashboard refuses state-changing requests from elsewhere: it wants its own
+        ``Origin`` and the CSRF token of the ``csrf_token`` cookie echoed in a header.
+        """
+        token = secrets.token_urlsafe(32)
         request = urllib.request.Request(
             self.url + path,
             data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={
+                "Content-Type": "application/json",
+                "Origin": self.url,
+                "Cookie": f"csrf_token={token}",
+                "X-CSRF-Token": token,
+            },
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=10) as reply:
