@@ -223,6 +223,10 @@ class Service:
                 ident="insole-monitor",
             )
             sampler.start()
+            if info.simulated and options.host in LOCAL_HOSTS:
+                log.info("pairing off: simulated insole on this computer only (local development)")
+            else:
+                log.info("to pair a tablet, run `sudo insole-monitor pair` and enter its code")
         except BaseException:
             stack.close()
             raise

@@ -440,6 +440,10 @@
       body: JSON.stringify(body || {})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 401 && data.pair_url) {
+          // This tablet is not (or no longer) paired: go to the pairing page.
+          window.location.assign(data.pair_url);
+        }
         if (!response.ok) {
           throw new Error(data.message || response.status + " " + response.statusText);
         }
