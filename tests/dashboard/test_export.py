@@ -4,39 +4,19 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from dashboard import create_app, export
-from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
+from dashboard import export
 from insole.recording_csv import read_recording
 from insole.records import HOLD_FIELDS
 from insole.store import SessionLog
 from tests.dashboard.review_support import make_hold, record_session, synthetic_frames
 
 STARTED = datetime(2026, 11, 3, 7, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "sessions.sqlite3") as session_log:
-        yield session_log
-
-
-@pytest.fixture
-def app(log: SessionLog) -> Flask:
-    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return local_test_client(app)
 
 
 @pytest.fixture

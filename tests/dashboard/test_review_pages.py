@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
@@ -21,22 +19,6 @@ from tests.dashboard.review_support import make_hold, record_session, synthetic_
 # Midday UTC: the same calendar day in any time zone the test machine may be in.
 MONDAY = datetime(2026, 11, 2, 12, 30, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def log(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "sessions.sqlite3") as session_log:
-        yield session_log
-
-
-@pytest.fixture
-def app(log: SessionLog) -> Flask:
-    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return local_test_client(app)
 
 
 @pytest.fixture
