@@ -21,7 +21,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from firmware.adc import Ads1x15Adc, open_adc
 from firmware.ads_emulator import TRANSIENT_ERRNOS, EmulatedAds1x15, EmulatedI2CBus
-from firmware.clock import SYSTEM_CLOCK, Clock, FakeClock
+from firmware.clock import Clock, FakeClock
 from firmware.config import AdcConfig, PinConfig
 from firmware.feedback import Feedback, LedState
 from firmware.foot_source import FootVolts, FunctionSource
@@ -136,6 +136,7 @@ class Device:
         wall_clock: Callable[[], Any] | None = None,
     ) -> None:
         self.clock = clock if clock is not None else FakeClock(T0)
+        self._start_s = self.clock.monotonic()  # run time 0 on a real clock
         self.config = AdcConfig()
         self.chip = EmulatedAds1x15(
             inputs=FootVolts(forces, self.config), noise_lsb=noise_lsb, seed=seed
@@ -170,18 +171,20 @@ class Device:
     def _origin(self) -> float:
         return T0 if isinstance(self.clock, FakeClock) else self._start_s
 
+    @property
+    def origin_s(self) -> float:
+        """Clock reading of run time 0."""
+        return self._origin()
+
     def run_until(self, t_s: float, real_timeout_s: float = 120.0) -> None:
         """Sample until the clock reads ``t_s`` seconds into the run (sampler keeps running)."""
         if not self.sampler.running:
-            self._start_s = self.clock.monotonic()
             self.sampler.start()
         deadline = time.monotonic() + real_timeout_s
         while self.clock.monotonic() < self._origin() + t_s:
             assert self.sampler.running, "the sampler thread died"
             assert time.monotonic() < deadline, "the run did not reach its end in time"
             time.sleep(0.002)
-
-    _start_s = 0.0
 
     def close(self) -> None:
         """Stop sampling, close the monitor (ends a running set), the log, the pins, the bus."""
