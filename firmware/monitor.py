@@ -37,8 +37,11 @@ from insole.target import TargetCapture, TargetCaptureError
 
 log = logging.getLogger(__name__)
 
-LOG_BATCH_FRAMES = 25
-"""Frames handed to the log writer at a time (fewer queue operations per second)."""
+LOG_BATCH_FRAMES = 10
+"""Frames handed to the log writer at a time (fewer queue operations per second).
+
+Small enough (0.1 s at 100 Hz) that a power cut loses at most the store's last chunk
+window plus this: with 25 frames a SIGKILL lost up to 1.13 s of frames."""
 
 TARE_WINDOW_S = 0.5
 ADC_FAULT_AFTER_S = 0.3
