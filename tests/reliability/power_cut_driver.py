@@ -85,7 +85,8 @@ def main() -> int:
     )
     service = Service(options)
     service.start()
-    assert service.sampler is not None and service.monitor is not None
+    assert service.sampler is not None
+    assert service.monitor is not None
     service.sampler.add_listener(SetWatch(service.monitor))
     say("ready")
     threading.Thread(target=drive, args=(service, random.Random(seed)), daemon=True).start()
