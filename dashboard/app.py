@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
-from dashboard import i18n, live, review, settings_views
+from dashboard import i18n, live, review, settings_views, sse
 
 
 def create_app(
@@ -27,14 +28,25 @@ def create_app(
         SECRET_KEY=None,  # set by the service; pairing tokens do not rely on Flask sessions
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,  # uploads are recordings/backups; refuse floods
         JSON_SORT_KEYS=False,
+        LIVE_MAX_RATE_HZ=sse.DEFAULT_MAX_RATE_HZ,  # frame events per second per client
+        LIVE_KEEPALIVE_S=sse.DEFAULT_KEEPALIVE_S,  # comment after this long without a write
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
     app.extensions["insole_monitor"] = monitor
     app.extensions["insole_log"] = log if log is not None else getattr(monitor, "log", None)
     i18n.init_app(app)
+    app.register_error_handler(HTTPException, _api_errors_as_json)
 
     app.register_blueprint(live.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(settings_views.bp)
     return app
+
+
+def _api_errors_as_json(err: HTTPException) -> HTTPException | Response | tuple[Response, int]:
+    """Errors under ``/api/`` answer JSON ``{"error", "message"}``; pages keep HTML errors."""
+    if err.response is not None or not request.path.startswith("/api/"):
+        return err
+    name = (err.name or "error").lower().replace(" ", "_")
+    return jsonify({"error": name, "message": err.description}), err.code or 500

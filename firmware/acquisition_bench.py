@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from adafruit_ads1x15 import ads1015, ads1115
@@ -168,8 +169,8 @@ def run_rates(
     config: AdcConfig | None = None,
     *,
     fake_clock: bool = False,
-) -> tuple[str, list[RateResult]]:
-    """Measure the readers at each rate; returns the ADC description and the results.
+) -> tuple[str, list[RateResult], list[str]]:
+    """Measure the readers at each rate: the ADC description, the results and notes.
 
     ``fake_clock`` (emulated only): exact sleeps and wire times, so the figures show what
     each way of reading can do without the host's scheduling delays; CPU is then the Python
@@ -178,6 +179,7 @@ def run_rates(
     base = config or AdcConfig()
     results = []
     description = ""
+    notes: list[str] = []
     for rate in rates_sps:
         cfg = replace(base, data_rate_sps=rate, channels=dict(base.channels))
         figures: dict[str, tuple[float, float]] = {}
@@ -189,6 +191,17 @@ def run_rates(
             ) as adc:
                 description = adc.description
                 figures[strategy] = measure_sampler(adc, seconds)
+                if strategy == "continuous":
+                    stats = adc.stream_stats()
+                    notes.append(
+                        f"{rate} SPS: {stats['runs']} continuous runs, "
+                        f"{stats['rejected_runs']} rejected"
+                    )
+                if adc.strategy != strategy:
+                    notes.append(
+                        f"{rate} SPS: {strategy} runs could not keep up and fell back to "
+                        f"{adc.strategy} (see the warning above)"
+                    )
                 if strategy == "single_shot":
                     figures["plain"] = measure_plain_loop(adc, seconds)
         results.append(
@@ -200,11 +213,15 @@ def run_rates(
                 *figures["plain"],
             )
         )
-    return description, results
+    return description, results, notes
 
 
 def format_rates(
-    description: str, results: list[RateResult], bus_hz: float | None, fake_clock: bool = False
+    description: str,
+    results: list[RateResult],
+    bus_hz: float | None,
+    fake_clock: bool = False,
+    notes: Sequence[str] = (),
 ) -> str:
     """The throughput table, with the targets and pass/fail."""
     bus = f", bus timing {bus_hz / 1000:.0f} kHz" if bus_hz else ""
@@ -235,6 +252,7 @@ def format_rates(
             f"{CPU_RATIO_TARGET:.2f} x plain loop at every rate: worst best-ratio "
             f"{max(r.best_cpu_ratio for r in results):.2f} {'PASS' if cpu_ok else 'FAIL'}"
         )
+    lines.extend(notes)
     return "\n".join(lines)
 
 

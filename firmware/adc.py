@@ -36,6 +36,7 @@ continuous-mode runs with the input rotated every conversion: see ``firmware.adc
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import deque
@@ -59,6 +60,8 @@ from firmware.clock import SYSTEM_CLOCK, Clock
 from firmware.config import AdcConfig
 from firmware.errors import AdcNotFoundError, AdcReadError, HardwareError, I2CBusMissingError
 from insole.frames import SENSORS
+
+log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "hardware", "emulated")
 """Allowed values of ``open_adc(backend=...)`` and of ``INSOLE_ADC_BACKEND``."""
@@ -180,8 +183,14 @@ class Ads1x15Adc:
             self._ads = ads
             self._in_flight_s = None  # the driver's constructor leaves the chip idle
             self._buffer.clear()
+            instant_bus = isinstance(self.bus, EmulatedI2CBus) and self.bus.bus_hz is None
             self._stream = ContinuousStream(
-                ads, self.config, self.clock, self._pins, self.max_run_scans
+                ads,
+                self.config,
+                self.clock,
+                self._pins,
+                self.max_run_scans,
+                wire_time=not instant_bus,
             )
             # AnalogIn carries the driver's code-to-volts rule for the configured gain.
             self._analog = tuple(AnalogIn(ads, pin - SINGLE_ENDED_MUX_OFFSET) for pin in self._pins)
@@ -217,6 +226,17 @@ class Ads1x15Adc:
 
     # --- reading -----------------------------------------------------------------------------
 
+    def stream_stats(self) -> dict[str, int]:
+        """Counters of the continuous strategy: runs, rejected runs, calibrations."""
+        stream = self._stream
+        if stream is None:
+            return {"runs": 0, "rejected_runs": 0, "calibrations": 0}
+        return {
+            "runs": stream.runs,
+            "rejected_runs": stream.rejected_runs,
+            "calibrations": stream.calibrations,
+        }
+
     @property
     def full_scale_v(self) -> float:
         """The largest voltage the configured gain can represent."""
@@ -241,6 +261,18 @@ class Ads1x15Adc:
                     return self._stream_scan(self._ads)
                 return self._scan(self._ads)
             except StreamPhaseError as err:
+                stream = self._stream
+                if stream is not None and stream.rejected_in_a_row >= 5 and not stream.feasible:
+                    # Degraded mode, announced: a step (one read and one write) takes too
+                    # long for a conversion on this bus and host.
+                    log.warning(
+                        "continuous runs cannot keep up at %d SPS here (a step takes %.0f µs "
+                        "of a %.0f µs conversion); falling back to single-shot scans",
+                        self.config.data_rate_sps,
+                        stream.step_s * 1e6,
+                        self.conversion_s * 1e6,
+                    )
+                    self.strategy = "single_shot"
                 raise AdcTimeoutError(110, f"continuous scan rejected: {err}") from err
             except OSError as err:
                 if isinstance(err, AdcReadError):

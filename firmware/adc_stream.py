@@ -19,16 +19,21 @@ released:
 3. end the run by writing MODE=1 (power down after the last conversion) and poll OS until it
    reads 1, so the end of conversion ``M`` is bracketed by the last "busy" and the first
    "idle" check: that bounds the chip's real period;
-4. accept the run only if, for every period in those bounds, every action fell inside the
-   conversion it was meant for; otherwise raise ``AdcTimeoutError`` (retried by the
-   sampler) and start again with a short run and the new period estimate.
+4. accept the run only if its period agrees with what earlier runs found and, for every
+   period and start time within the bounds, every action fell inside the conversion it was
+   meant for; otherwise raise ``StreamPhaseError`` (``AdcTimeoutError`` to the caller, and
+   the sampler retries); the next run is half as long.
 
-Runs start at one scan and double (up to ``max_run_scans``) while they verify, so the cost of
-the start and the end check is spread over many conversions once the period is known.
+Before the first run the period is *calibrated* with runs that switch nothing (see
+``calibrate``). Runs then double (up to ``max_run_scans`` and ~50 ms, and only as long as
+the last step surely fits its conversion), so the cost of the start and of the end check is
+spread over many conversions. If even one scan cannot fit (a slow bus), ``feasible`` is
+false and ``firmware.adc`` falls back to single-shot scans with a warning.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from typing import Any
 
@@ -82,9 +87,20 @@ class ContinuousStream:
     POLL_FRACTION = 0.02
 
     def __init__(
-        self, ads: Any, config: AdcConfig, clock: Clock, muxes: Sequence[int], max_run_scans: int
+        self,
+        ads: Any,
+        config: AdcConfig,
+        clock: Clock,
+        muxes: Sequence[int],
+        max_run_scans: int,
+        *,
+        wire_time: bool = True,
     ) -> None:
         self.ads = ads
+        # Physical floors on transfer times hold for a real bus (and an emulated one with wire
+        # time); an emulated bus without wire time transfers instantly.
+        self._start_floor_s = START_WRITE_MIN_S if wire_time else 0.0
+        self._latch_floor_s = READ_LATCH_MIN_S if wire_time else 0.0
         self.config = config
         self.clock = clock
         self.muxes = tuple(muxes)
@@ -93,7 +109,8 @@ class ContinuousStream:
         # Bounds of the real period: the data sheet allows ±10 % (a little more for margin).
         self._period_lo = 0.88 * self.nominal_s
         self._period_hi = 1.12 * self.nominal_s
-        self._rejected_in_a_row = 0
+        self._disagreements = 0  # runs in a row whose period disagreed with the known one
+        self._needs_calibration = True
         self._span_s = 0.3 * self.nominal_s  # how long the read + write of one step take
         self._start_s = 0.1 * self.nominal_s  # how long the start write takes
         self._late_s = 0.0  # typical lateness of a wake-up from sleep on this host
@@ -102,6 +119,8 @@ class ContinuousStream:
         self.run_scans = 1
         self.runs = 0
         self.rejected_runs = 0
+        self.rejected_in_a_row = 0
+        self.calibrations = 0
         self._words = {
             (mux, cont): config_word(config, mux, continuous=cont)
             for mux in self.muxes
@@ -113,18 +132,29 @@ class ContinuousStream:
 
     def run(self) -> list[tuple[float, list[int]]]:
         """One verified run: ``(t_s, [code per sensor])`` per scan, oldest first."""
-        if self._period_hi - self._period_lo > self.CALIBRATED_WIDTH * self.nominal_s:
+        if self._needs_calibration:
+            # Once per start (and after the period was found to drift); if the bracket cannot
+            # get within 1 % (a slow bus), runs simply stay short.
+            self._needs_calibration = False
             self.calibrate()
         n_scans = min(self.run_scans, self._longest_safe_run())
         m = 3 * n_scans
         start_lo, t0, codes, spans = self._convert_run(m)
         busy_before, idle_by = self._await_end(t0, m)
         codes.append(self.ads.get_last_result(False))  # conversion m - 1
-        self._verify(
+        missed = self._verify(
             m, start_lo=start_lo, t0=t0, busy_before=busy_before, idle_by=idle_by, spans=spans
         )
         self._start_s = 0.8 * self._start_s + 0.2 * (t0 - start_lo)
-        self.run_scans = min(self.max_run_scans, n_scans * 2)
+        if missed is None:
+            self.run_scans = min(self.max_run_scans, n_scans * 2)
+        else:
+            # Step k missed: results read before it (conversions 0 .. k - 2) are still right.
+            k, why = missed
+            n_scans = max(0, k - 1) // 3
+            if n_scans == 0:
+                raise StreamPhaseError(why)
+            self.rejected_in_a_row = 0
         t_origin = (start_lo + t0) / 2.0
         return [
             (t_origin + (3 * scan + 1.5) * self.period_s, codes[3 * scan : 3 * scan + 3])
@@ -137,15 +167,26 @@ class ContinuousStream:
         Conversion k surely spans [k * hi + start uncertainty, (k + 1) * lo]: that shrinks
         as k grows while the period is known only within [lo, hi].
         """
-        lo, hi = self._period_lo, self._period_hi
-        need_s = self._span_s + 0.1 * self.nominal_s + self._start_s
         n = 1
-        while n < self.max_run_scans:
-            k = 3 * (n + 1) - 1
-            if (k + 1) * lo - k * hi < need_s:
-                break
+        while n < self.max_run_scans and self._fits(3 * (n + 1) - 1):
             n += 1
         return n
+
+    def _fits(self, k: int) -> bool:
+        """Whether a step surely fits inside conversion ``k`` with the known period bounds."""
+        lo, hi = self._period_lo, self._period_hi
+        need_s = self._span_s + 0.1 * self.nominal_s + self._start_s
+        return (k + 1) * lo - k * hi >= need_s
+
+    @property
+    def step_s(self) -> float:
+        """Typical time of one step (result read + next input write) on this host and bus."""
+        return self._span_s
+
+    @property
+    def feasible(self) -> bool:
+        """Whether even a one-scan run can fit (false on a slow bus or a slow host)."""
+        return self._fits(2)
 
     def calibrate(self, rounds: int = 8) -> None:
         """Learn the chip's period from runs that need no timing window at all.
@@ -156,6 +197,7 @@ class ContinuousStream:
         whole ``j`` consistent with the known bounds; that gives tighter bounds, and longer
         runs tighten them further.
         """
+        self.calibrations += 1
         clock = self.clock
         mux = self.muxes[0]
         target = 3  # whole conversions before the stop; it is written 0.3 into the next
@@ -195,7 +237,7 @@ class ContinuousStream:
         codes: list[int] = []
         spans: list[tuple[int, float, float]] = []  # (conversion index, first, last)
         # The STOP of the start write cannot come before its bits are on the wire.
-        start_lo = clock.monotonic() + START_WRITE_MIN_S
+        start_lo = clock.monotonic() + self._start_floor_s
         self._write(muxes[0], True)  # conversion 0 starts at this write's STOP
         t0 = clock.monotonic()
         self._write(muxes[1], True)  # inside conversion 0: selects conversion 1
@@ -206,9 +248,9 @@ class ContinuousStream:
             clock.sleep(target_s - self._late_s - clock.monotonic())
             woke_s = clock.monotonic()
             self._late_s += 0.1 * (min(woke_s + self._late_s - target_s, lead_s) - self._late_s)
-            self._late_s = max(0.0, min(self._late_s, 0.5 * lead_s))
+            self._late_s = max(0.0, min(self._late_s, 0.9 * lead_s))
             # Likewise a register read latches only once pointer and address are sent.
-            first = woke_s + READ_LATCH_MIN_S
+            first = woke_s + self._latch_floor_s
             codes.append(self.ads.get_last_result(False))  # conversion k - 1
             if k + 1 < m:
                 self._write(muxes[(k + 1) % 3], True)
@@ -248,13 +290,21 @@ class ContinuousStream:
         busy_before: float | None,
         idle_by: float,
         spans: list[tuple[int, float, float]],
-    ) -> None:
-        """Raise ``StreamPhaseError`` unless every action hit its conversion; learn the period.
+    ) -> tuple[int, str] | None:
+        """Check every step and learn the period; the first missed step and why, or None.
+
+        Raises ``StreamPhaseError`` if the run's period disagrees with the known one (then
+        nothing of the run can be trusted).
 
         The end of conversion m lies in (busy_before, idle_by]; conversion 0 began in
         [start_lo, t0]. So the real period lies in [period_lo, period_hi]. The period is a
         property of the chip: intersect with what earlier runs found (unless it drifted).
         """
+        # How long a step takes is a property of the host and the bus: learn it from every
+        # run, verified or not.
+        # (The median step: one late wake-up must not make every step look slow.)
+        typical = statistics.median(last - first for _, first, last in spans)
+        self._span_s = 0.8 * self._span_s + 0.2 * typical
         run_hi = (idle_by - start_lo) / m
         run_lo = (busy_before - t0) / m if busy_before is not None else 0.0
         # A stop written one conversion late would make the run look (m + 1) / m slower:
@@ -262,37 +312,39 @@ class ContinuousStream:
         # found before (at first: the data sheet's ±10 %, with a margin).
         period_lo, period_hi = max(self._period_lo, run_lo), min(self._period_hi, run_hi)
         self.runs += 1
-        problem = None
         if period_lo > period_hi:
-            problem = (
+            self._reject(m)
+            # A late stop disagrees once; a drifted oscillator disagrees every time.
+            self._disagreements += 1
+            if self._disagreements >= 3:
+                self._disagreements = 0
+                self._period_lo, self._period_hi = 0.88 * self.nominal_s, 1.12 * self.nominal_s
+                self.period_s = self.nominal_s
+                self._needs_calibration = True  # learn the period again
+            raise StreamPhaseError(
                 f"the run's period {run_lo:.6f}-{run_hi:.6f} s disagrees with the known "
                 f"{self._period_lo:.6f}-{self._period_hi:.6f} s"
             )
+        self._disagreements = 0
         for k, first, last in spans:
-            if problem:
-                break
             # Every action for conversion k must come after it began and before it ended,
             # whatever the exact start and period were.
             if first < t0 + k * period_hi or last >= start_lo + (k + 1) * period_lo:
-                problem = (
+                self._reject(m)
+                return k, (
                     f"conversion {k} of a run was missed (actions at {first - t0:.6f}-"
                     f"{last - t0:.6f} s, period {period_lo:.6f}-{period_hi:.6f} s)"
                 )
-        if problem:
-            self.rejected_runs += 1
-            self._rejected_in_a_row += 1
-            # A late wake-up is usually a one-off: halve the run rather than start over.
-            self.run_scans = max(1, m // 6)
-            if self._rejected_in_a_row >= 3:
-                # Perhaps the oscillator drifted out of what we learnt: learn again.
-                self._period_lo, self._period_hi = 0.88 * self.nominal_s, 1.12 * self.nominal_s
-                self.period_s = self.nominal_s
-            raise StreamPhaseError(problem)
-        self._rejected_in_a_row = 0
+        self.rejected_in_a_row = 0
         self._period_lo, self._period_hi = period_lo, period_hi
         self.period_s = (period_lo + period_hi) / 2.0
-        widest = max(last - first for _, first, last in spans)
-        self._span_s = 0.8 * self._span_s + 0.2 * widest
+        return None
+
+    def _reject(self, m: int) -> None:
+        self.rejected_runs += 1
+        self.rejected_in_a_row += 1
+        # A late wake-up is usually a one-off: halve the run rather than start over.
+        self.run_scans = max(1, m // 6)
 
     def ensure_idle(self, deadline_s: float) -> None:
         """Power the chip down after an interrupted run and wait until OS reads 1."""

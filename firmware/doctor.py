@@ -9,6 +9,7 @@ check            looks at
 platform         Raspberry Pi model (``/proc/device-tree/model``), OS release, Python
 i2c bus          ``/dev/i2c-<bus>`` exists (I2C enabled)
 i2c access       this user may open it (group ``i2c``) and is in group ``gpio``
+service          the systemd service is stopped (else it owns the ADC and the pins)
 adc              an ADS1x15 answers at the configured address (other addresses probed)
 channel <name>   unloaded voltage plausible: not saturated, not floating, near 0 V
 press <name>     pressing the point raises its own channel and no other (interactive)
@@ -31,12 +32,12 @@ import dataclasses
 import enum
 import errno
 import grp
-import importlib
 import os
 import platform
 import pwd
 import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -46,6 +47,7 @@ from typing import Any, Protocol
 
 from gpiozero.exc import GPIOPinInUse
 
+from firmware.adc import open_adc
 from firmware.config import AdcConfig, DeviceConfig, PinConfig
 from firmware.errors import (
     AdcNotFoundError,
@@ -279,9 +281,7 @@ def check_access(
 
 def open_hardware_adc(config: AdcConfig) -> VoltsReader:
     """``firmware.adc.open_adc(config, backend="hardware")``: the real bus, never emulated."""
-    adc_module: Any = importlib.import_module("firmware.adc")
-    reader: VoltsReader = adc_module.open_adc(config, backend="hardware")
-    return reader
+    return open_adc(config, backend="hardware")
 
 
 def _probe_other_addresses(config: AdcConfig, opener: AdcOpener) -> list[int]:
@@ -339,11 +339,15 @@ def check_adc(  # noqa: PLR0911
             "add the user to group i2c (`sudo usermod -aG i2c $USER`) and log in again",
         ), None
     except ModuleNotFoundError as err:
-        return CheckResult(
-            "adc", Status.FAIL, f"ADC support cannot be imported: {err}",
-            "reinstall the package (`pip install .` in the checkout, or rerun "
-            "firmware/pi/install.sh)",
-        ), None
+        fix = (
+            "`sudo apt install python3-libgpiod` (Blinka, under the ADS1x15 driver, imports "
+            "it on a Pi) in a venv made with --system-site-packages"
+            if err.name == "gpiod"
+            else "reinstall the package (rerun firmware/pi/install.sh, or `pip install .` in "
+            "the checkout)"
+        )
+        return CheckResult("adc", Status.FAIL, f"ADC support cannot be imported: {err}",
+                           fix), None
     except (HardwareError, OSError) as err:
         return CheckResult("adc", Status.FAIL, f"{where}: {err}",
                            "see docs/raspberry-pi.md, troubleshooting"), None
@@ -361,8 +365,8 @@ def sample_volts(
     for i in range(count):
         if i:
             sleep(interval_s)
-        samples.append(tuple(reader.read_volts()))
-    return samples  # type: ignore[return-value]  # three-tuples by the reader's contract
+        samples.append(reader.read_volts())
+    return samples
 
 
 def check_unloaded(samples: Sequence[Volts3], supply_v: float) -> list[CheckResult]:
@@ -463,8 +467,8 @@ def press_test(
     start = clock()
     risen_at: float | None = None
     while clock() - start < timeout_s:
-        scan = tuple(reader.read_volts())
-        samples.append(scan)  # type: ignore[arg-type]
+        scan = reader.read_volts()
+        samples.append(scan)
         if risen_at is None and scan[index] - baseline[index] >= PRESS_RISE_V:
             risen_at = clock()
         if risen_at is not None and clock() - risen_at >= 0.3:
@@ -478,6 +482,43 @@ def press_test(
             break
         sleep(interval_s)
     return result
+
+
+# -- the running service -----------------------------------------------------------------
+
+SERVICE_UNIT = "insole-monitor.service"
+
+
+def service_active(unit: str = SERVICE_UNIT) -> bool | None:
+    """Whether systemd runs ``unit`` now; ``None`` when that cannot be asked (no systemd)."""
+    systemctl = shutil.which("systemctl")
+    if systemctl is None:
+        return None
+    try:
+        result = subprocess.run(
+            [systemctl, "is-active", "--quiet", unit], capture_output=True, timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.returncode == 0
+
+
+def check_service(active: bool | None) -> CheckResult:
+    """The service must be stopped while doctor reads the ADC and claims the pins.
+
+    Two processes starting conversions on one ADS1x15 rewrite each other's channel
+    selection, so both would read wrong channels; the GPIO pins can have one owner only.
+    """
+    if active is None:
+        return CheckResult("service", Status.SKIP, "systemd not available: not checked")
+    if active:
+        return CheckResult(
+            "service", Status.WARN,
+            "insole-monitor is running: it owns the ADC and the pins, so those checks are "
+            "skipped", "`sudo systemctl stop insole-monitor`, run doctor, then start it again",
+        )
+    return CheckResult("service", Status.OK, "insole-monitor is not running")
 
 
 # -- GPIO and data directory -------------------------------------------------------------
@@ -590,6 +631,7 @@ class DoctorOptions:
     press_timeout_s: float = 10.0
     open_adc: AdcOpener = open_hardware_adc
     check_gpio: bool = True
+    is_service_active: Callable[[], bool | None] = service_active
 
 
 def run_checks(
@@ -612,8 +654,11 @@ def run_checks(
     user, member_of, existing = user_groups()
     add(check_access(host, adc_config.i2c_bus, user=user, member_of=member_of,
                      existing_groups=existing, is_root=os.geteuid() == 0))
+    running = add(check_service(options.is_service_active()))
     if bus.status is Status.FAIL:
         add(CheckResult("adc", Status.SKIP, "no I2C bus (see above)"))
+    elif running.status is Status.WARN:
+        add(CheckResult("adc", Status.SKIP, "the service is using the ADC (see above)"))
     else:
         adc_result, reader = check_adc(adc_config, options.open_adc)
         add(adc_result)
@@ -622,7 +667,9 @@ def run_checks(
                 _check_channels(reader, options, add, prompt)
             finally:
                 reader.close()
-    if options.check_gpio:
+    if options.check_gpio and running.status is Status.WARN:
+        add(CheckResult("gpio", Status.SKIP, "the service holds the pins (see above)"))
+    elif options.check_gpio:
         add(check_gpio(host, options.config.pins))
     add(check_data_dir(options.data_dir or default_data_dir()))
     return results
@@ -645,9 +692,10 @@ def _check_channels(
     unloaded = check_unloaded(samples, options.supply_v)
     for result in unloaded:
         add(result)
-    baseline: Volts3 = tuple(  # type: ignore[assignment]
+    heel_v, little_toe_v, big_toe_v = (
         statistics.fmean(s[i] for s in samples) for i in range(len(SENSORS))
     )
+    baseline = (heel_v, little_toe_v, big_toe_v)
     for sensor, unloaded_result in zip(SENSORS, unloaded, strict=True):
         if not options.interactive:
             add(CheckResult(f"press {sensor}", Status.SKIP,

@@ -40,8 +40,10 @@ Event keys read (anything else is ignored; a malformed event never raises):
 
 Cost and threads: :meth:`Feedback.handle` never sleeps and touches the pins only when the
 shown state changes (a dictionary lookup and a comparison per frame otherwise). Blinks and
-pulses run in gpiozero's own background threads; tunes run in one small player thread
-owned by the :class:`Feedback`, so a tune never delays the caller. Button callbacks run in
+pulses run in gpiozero's own background threads (leaving one costs a join of that thread,
+a few ms, only on a state change); tunes run in one small player thread owned by the
+:class:`Feedback`, so a tune never delays the caller; a one-shot pattern is ended by a
+timer, since no frame event may follow it while the state holds. Button callbacks run in
 gpiozero's event threads; an exception in one is logged, never lost silently, and never
 kills that thread.
 
@@ -56,7 +58,6 @@ import collections
 import enum
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -165,8 +166,13 @@ TUNES: Mapping[str, tuple[Note, ...]] = {
     "hold_complete": (Note("C7", 0.12), _rest(0.08), Note("C7", 0.12)),
     "hold_short": (Note("B5", 0.25),),
     "set_done": (
-        Note("C6", 0.12), _rest(0.03), Note("E6", 0.12), _rest(0.03),
-        Note("G6", 0.12), _rest(0.03), Note("C7", 0.3),
+        Note("C6", 0.12),
+        _rest(0.03),
+        Note("E6", 0.12),
+        _rest(0.03),
+        Note("G6", 0.12),
+        _rest(0.03),
+        Note("C7", 0.3),
     ),
     "set_started": (Note("G6", 0.04),),
     "set_stopped": (Note("G6", 0.04), _rest(0.05), Note("D6", 0.04)),
@@ -236,20 +242,30 @@ class _RgbLamp:
 
     def __init__(self, pins: PinConfig, factory: Any, active_high: bool) -> None:
         self._led = RGBLED(
-            pins.led_red, pins.led_green, pins.led_blue,
-            active_high=active_high, pwm=True, pin_factory=factory,
+            pins.led_red,
+            pins.led_green,
+            pins.led_blue,
+            active_high=active_high,
+            pwm=True,
+            pin_factory=factory,
         )
 
     def show(self, pattern: LedPattern) -> None:
         if pattern.pulse_s is not None:
             self._led.pulse(
-                fade_in_time=pattern.pulse_s, fade_out_time=pattern.pulse_s,
-                on_color=pattern.color, off_color=pattern.base, n=pattern.count,
+                fade_in_time=pattern.pulse_s,
+                fade_out_time=pattern.pulse_s,
+                on_color=pattern.color,
+                off_color=pattern.base,
+                n=pattern.count,
             )
         elif pattern.blink_s is not None:
             self._led.blink(
-                on_time=pattern.blink_s[0], off_time=pattern.blink_s[1],
-                on_color=pattern.color, off_color=pattern.base, n=pattern.count,
+                on_time=pattern.blink_s[0],
+                off_time=pattern.blink_s[1],
+                on_color=pattern.color,
+                off_color=pattern.base,
+                n=pattern.count,
             )
         else:
             self._led.color = pattern.color
@@ -445,8 +461,9 @@ class Feedback:
         self._frame_state = LedState.OFF
         self._faulty: tuple[str, ...] = ()
         self._simulated = False
-        self._overlay_until = 0.0  # monotonic end of a one-shot pattern being shown
-        self._overlay = False
+        # A one-shot pattern (hold complete, set done) is shown until its timer ends it;
+        # meanwhile frames only update ``_frame_state``.
+        self._overlay_timer: threading.Timer | None = None
         if not enabled:
             self.disabled_reason = "feedback disabled"
             return
@@ -475,7 +492,9 @@ class Feedback:
                 except PinPWMUnsupported:
                     log.warning(
                         "feedback: pin factory %s has no PWM; the RGB LED is driven as a "
-                        "single LED on GPIO%d", type(factory).__name__, self.pins.led_green,
+                        "single LED on GPIO%d",
+                        type(factory).__name__,
+                        self.pins.led_green,
                     )
                     self._lamp = _SingleLamp(self.pins, factory, led_active_high)
             elif led == "single":
@@ -483,8 +502,11 @@ class Feedback:
             if buzzer != "none":
                 self._player = self._open_buzzer(buzzer, factory)
             self._button = Button(
-                self.pins.button, pull_up=True, bounce_time=BUTTON_BOUNCE_S,
-                hold_time=self._long_press_s, pin_factory=factory,
+                self.pins.button,
+                pull_up=True,
+                bounce_time=BUTTON_BOUNCE_S,
+                hold_time=self._long_press_s,
+                pin_factory=factory,
             )
         except Exception as err:
             # Broad on purpose, at the hardware boundary: besides gpiozero's errors and
@@ -492,7 +514,8 @@ class Feedback:
             # only. Every one of them means "no feedback", said in one GpioError.
             hint = (
                 " Is another program (a second insole-monitor?) using them?"
-                if isinstance(err, GPIOPinInUse) else ""
+                if isinstance(err, GPIOPinInUse)
+                else ""
             )
             raise GpioError(
                 f"cannot use the feedback pins (LED GPIO{self.pins.led_red}/"
@@ -510,7 +533,8 @@ class Feedback:
             log.warning(
                 "feedback: pin factory %s has no PWM; the tonal buzzer on GPIO%d is silent "
                 "(use an active buzzer with buzzer='active')",
-                type(factory).__name__, self.pins.buzzer,
+                type(factory).__name__,
+                self.pins.buzzer,
             )
             return None
 
@@ -572,23 +596,45 @@ class Feedback:
         duration_s = PATTERNS[state].duration_s
         assert duration_s is not None, f"{state} is not a one-shot pattern"
         with self._lock:
-            if self._faulty:
+            if self._faulty or self._closed:
                 return  # a fault stays visible; celebrations wait
-            self._overlay = True
-            self._overlay_until = time.monotonic() + duration_s
+            self._cancel_overlay()
+            # A timer rather than the next frame ends the pattern: the Monitor sends frame
+            # events only when the shown state would change, so none may come.
+            timer = threading.Timer(duration_s, self._end_overlay)
+            timer.name = "feedback-one-shot"
+            timer.daemon = True
+            self._overlay_timer = timer
             self._apply(state)
+            timer.start()
+
+    def _end_overlay(self) -> None:
+        with self._lock:
+            if self._overlay_timer is not threading.current_thread():
+                return  # superseded by a newer one-shot, a fault, or close()
+            self._overlay_timer = None
+            self._update()
+
+    def _cancel_overlay(self) -> threading.Timer | None:
+        """Forget the running one-shot (caller holds the lock); returns its timer."""
+        timer = self._overlay_timer
+        self._overlay_timer = None
+        if timer is not None:
+            timer.cancel()
+        return timer
 
     def _update(self) -> None:
         wanted = LedState.FAULT if self._faulty else self._frame_state
         self._wanted = wanted
-        if self._overlay:
-            if wanted is not LedState.FAULT and time.monotonic() < self._overlay_until:
-                return
-            self._overlay = False
-        elif wanted is self._shown:
-            return
+        if self._overlay_timer is None and wanted is self._shown:
+            return  # the per-frame fast path: no lock, no pin
         with self._lock:
-            self._apply(wanted)
+            if self._overlay_timer is not None:
+                if wanted is not LedState.FAULT:
+                    return
+                self._cancel_overlay()
+            if wanted is not self._shown:
+                self._apply(wanted)
 
     def _apply(self, state: LedState) -> None:
         with self._lock:
@@ -599,8 +645,9 @@ class Feedback:
                 self._lamp.show(PATTERNS[state])
 
     def _tune(self, name: str) -> None:
-        if self._player is not None and not self._closed:
-            self._player.play(name, TUNES[name])
+        player = self._player  # read once: close() may clear it from another thread
+        if player is not None and not self._closed:
+            player.play(name, TUNES[name])
 
     def wait_quiet(self, timeout_s: float = 5.0) -> bool:
         """Wait until every queued tune has played; False on timeout (True when no buzzer)."""
@@ -653,6 +700,9 @@ class Feedback:
             if self._closed:
                 return
             self._closed = True
+            timer = self._cancel_overlay()
+        if timer is not None:
+            timer.join(timeout=5.0)  # outside the lock: a firing timer waits for it
         if self._button is not None:
             self._button.close()
             self._button = None

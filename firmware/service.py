@@ -10,6 +10,7 @@ backwards: streams end, the open set is closed and flushed, GPIO and the bus are
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -23,11 +24,14 @@ from typing import Any
 
 from dashboard import create_app
 from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
-from firmware.config import DeviceConfig
+from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
+from firmware.clock import SYSTEM_CLOCK
+from firmware.config import AdcConfig, DeviceConfig
 from firmware.foot_source import FootVolts, ForceSource, ReplaySource
 from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
 from firmware.sampler import Sampler
 from insole.errors import InsoleError
+from insole.frames import SENSORS
 from insole.recording_csv import read_recording
 from insole.sensor_model import Divider
 from insole.sim_script import Script, default_session
@@ -48,6 +52,53 @@ class ServiceError(InsoleError, RuntimeError):
     """The service cannot start as asked; the message says what to change."""
 
 
+@dataclass(frozen=True)
+class Unplug:
+    """A sensor of the emulated insole unplugged for a while (the sensor-fault path).
+
+    It comes loose ``at_s`` seconds after start, for ``for_s`` seconds (``None``: for good).
+    """
+
+    sensor: str
+    at_s: float
+    for_s: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Unplug:
+        """``SENSOR@AT`` or ``SENSOR@AT+FOR`` (seconds), e.g. ``big_toe@10+5``."""
+        usage = f"--unplug must be SENSOR@AT[+FOR] (e.g. big_toe@10+5), got {text!r}"
+        sensor, sep, when = text.partition("@")
+        if not sep:
+            raise ServiceError(usage)
+        if sensor not in SENSORS:
+            raise ServiceError(f"--unplug sensor must be one of {', '.join(SENSORS)}: {text!r}")
+        at, plus, duration = when.partition("+")
+        try:
+            at_s = float(at)
+            for_s = float(duration) if plus else None
+        except ValueError as err:
+            raise ServiceError(usage) from err
+        if not 0.0 <= at_s <= 86_400.0 or (for_s is not None and not 0.0 < for_s <= 86_400.0):
+            raise ServiceError(f"--unplug times must be from 0 to 86400 s: {text!r}")
+        return cls(sensor, at_s, for_s)
+
+
+def _plan_unplugs(
+    adc_config: AdcConfig, volts: FootVolts, unplugs: tuple[Unplug, ...], bus_hz: float | None
+) -> EmulatedI2CBus:
+    """An emulated bus whose chip loses the given sensors at the planned times."""
+    chip = EmulatedAds1x15(adc_config.model, adc_config.address, volts)
+    bus = EmulatedI2CBus([chip], bus_hz=bus_hz)
+    start_s = SYSTEM_CLOCK.monotonic()
+    for fault in unplugs:
+        channel: int = adc_config.channels[fault.sensor]
+        bus.schedule(start_s + fault.at_s, functools.partial(chip.disconnect_sensor, channel))
+        if fault.for_s is not None:
+            end_s = start_s + fault.at_s + fault.for_s
+            bus.schedule(end_s, functools.partial(chip.reconnect_sensor, channel))
+    return bus
+
+
 @dataclass
 class ServiceOptions:
     """Everything ``serve`` can be told."""
@@ -65,6 +116,7 @@ class ServiceOptions:
     gpio: bool = True
     bus_hz: float | None = 400_000.0
     device: DeviceConfig = field(default_factory=DeviceConfig)
+    unplug: tuple[Unplug, ...] = ()
 
 
 def open_source(
@@ -82,6 +134,8 @@ def open_source(
         kind, what = "replay", f"replay of {options.replay_file.name} at {options.speed:g}x"
     else:
         backend = resolve_backend(options.source, adc_config)
+        if backend == "hardware" and options.unplug:
+            raise ServiceError("--unplug works on the emulated insole only")
         if backend == "hardware":
             adc = open_adc(adc_config, "hardware")
             return adc, SourceInfo("hardware", False, adc.description)
@@ -91,7 +145,12 @@ def open_source(
         if options.source == "auto":
             log.warning("no I2C bus on this machine: running on the SIMULATED insole")
     volts = FootVolts(force_source, adc_config, divider=divider)
-    adc = open_adc(adc_config, "emulated", source=volts, bus_hz=options.bus_hz)
+    if options.unplug:
+        # The emulated bus needs nothing freed, so handing it over is enough.
+        bus = _plan_unplugs(adc_config, volts, options.unplug, options.bus_hz)
+        adc = open_adc(adc_config, "emulated", emulator=bus)
+    else:
+        adc = open_adc(adc_config, "emulated", source=volts, bus_hz=options.bus_hz)
     return adc, SourceInfo(kind, True, f"{what} on an {adc.description}")
 
 

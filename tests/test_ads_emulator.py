@@ -71,7 +71,13 @@ def signed(code: int) -> int:
 
 
 def test_power_on_registers() -> None:
-    bus, _, _ = make_bus()
+    bus, chip, clock = make_bus()
+    assert chip.registers(clock.monotonic()) == {
+        "conversion": 0,
+        "config": POWER_ON_CONFIG,
+        "lo_thresh": 0x8000,
+        "hi_thresh": 0x7FFF,
+    }
     assert read_reg(bus, 1) == POWER_ON_CONFIG
     assert read_reg(bus, 0) == 0
     assert read_reg(bus, 2) == 0x8000
@@ -295,6 +301,14 @@ def test_scheduled_fault_runs_on_the_bus_clock() -> None:
     with pytest.raises(OSError, match="Remote I/O"):
         read_reg(bus, 1)
     assert not chip.present
+
+
+def test_deinitialised_bus_refuses_transfers() -> None:
+    bus, _, _ = make_bus()
+    with bus:
+        read_reg(bus, 1)
+    with pytest.raises(OSError, match="deinitialised"):
+        read_reg(bus, 1)
 
 
 def test_bus_locking_and_validation() -> None:

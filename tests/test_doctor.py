@@ -11,10 +11,12 @@ import pytest
 from gpiozero import Device
 
 from firmware import doctor
+from firmware.adc import open_adc
+from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.cli import main
 from firmware.config import AdcConfig, PinConfig
 from firmware.doctor import CheckResult, Host, Status
-from firmware.errors import AdcNotFoundError, AdcReadError, I2CBusMissingError
+from firmware.errors import AdcReadError, I2CBusMissingError
 from firmware.feedback import Feedback
 from firmware.gpio import release_default_pin_factory
 
@@ -134,50 +136,55 @@ def test_unreadable_i2c_device_is_permission_denied(tmp_path: Path) -> None:
 # -- ADC --------------------------------------------------------------------------------
 
 
-class FixedAdc:
-    """Stands in for the hardware backend: answers at some addresses with fixed volts."""
+class Foot:
+    """Inputs of an emulated ADS1115: fixed volts per channel, one channel pressable.
+
+    The doctor reads it through the real Adafruit driver on the emulated chip, exactly as
+    it reads the hardware backend.
+    """
 
     def __init__(self, volts: tuple[float, float, float] = (0.01, 0.01, 0.01)) -> None:
-        self.volts = volts
-        self.closed = 0
+        self.volts = list(volts)
+        self.pressed: tuple[int, float] | None = None  # (channel, volts) while pressed
 
-    def read_volts(self) -> tuple[float, float, float]:
-        return self.volts
+    def __call__(self, channel: int, t_s: float) -> float:
+        if self.pressed is not None and self.pressed[0] == channel:
+            return self.pressed[1]
+        return self.volts[channel] if channel < 3 else 0.0
 
-    def close(self) -> None:
-        self.closed += 1
 
+def emulated(*chips: EmulatedAds1x15) -> doctor.AdcOpener:
+    """An opener over one emulated bus carrying ``chips`` (the hardware backend's stand-in)."""
+    bus = EmulatedI2CBus(chips)
 
-def answering_at(*addresses: int, adc: FixedAdc | None = None) -> doctor.AdcOpener:
-    def opener(config: AdcConfig) -> FixedAdc:
-        if config.address not in addresses:
-            raise AdcNotFoundError(config.address, config.i2c_bus)
-        return adc or FixedAdc()
+    def opener(config: AdcConfig) -> doctor.VoltsReader:
+        return open_adc(config, backend="emulated", emulator=bus)
 
     return opener
 
 
-def test_adc_answers(tmp_path: Path) -> None:
-    result, reader = doctor.check_adc(AdcConfig(), answering_at(0x48))
+def test_adc_answers() -> None:
+    result, reader = doctor.check_adc(AdcConfig(), emulated(EmulatedAds1x15(address=0x48)))
     assert result.status is Status.OK
     assert "0x48" in result.detail
     assert reader is not None
-    reader.close()
+    try:
+        assert reader.read_volts() == pytest.approx((0.0, 0.0, 0.0), abs=1e-3)
+    finally:
+        reader.close()
 
 
-def test_adc_at_another_address_is_named(tmp_path: Path) -> None:
-    probe = FixedAdc()
-    result, reader = doctor.check_adc(AdcConfig(), answering_at(0x49, adc=probe))
+def test_adc_at_another_address_is_named() -> None:
+    result, reader = doctor.check_adc(AdcConfig(), emulated(EmulatedAds1x15(address=0x49)))
     assert reader is None
     assert result.status is Status.FAIL
     assert "0x49 (ADDR to VDD)" in result.detail
     assert result.fix is not None
     assert "--address 0x49" in result.fix
-    assert probe.closed == 1  # the probe did not leave the bus open
 
 
 def test_adc_missing_everywhere_points_at_i2cdetect() -> None:
-    result, reader = doctor.check_adc(AdcConfig(), answering_at())
+    result, reader = doctor.check_adc(AdcConfig(), emulated())
     assert reader is None
     assert result.status is Status.FAIL
     assert "0x48" in result.detail
@@ -189,13 +196,17 @@ def test_adc_missing_everywhere_points_at_i2cdetect() -> None:
     ("error", "words"),
     [
         (I2CBusMissingError("no /dev/i2c-1"), "raspi-config"),
-        (AdcReadError("errno 121 after 3 retries"), "loose"),
+        (AdcReadError("[Errno 121] I2C transfer to the ADC failed"), "loose"),
         (PermissionError(13, "Permission denied", "/dev/i2c-1"), "usermod -aG i2c"),
-        (ModuleNotFoundError("No module named 'adafruit_ads1x15'"), "reinstall"),
+        (ModuleNotFoundError("No module named 'adafruit_ads1x15'", name="adafruit_ads1x15"),
+         "reinstall"),
+        (ModuleNotFoundError("No module named 'gpiod'", name="gpiod"), "python3-libgpiod"),
     ],
 )
 def test_adc_errors_each_have_a_fix(error: Exception, words: str) -> None:
-    def opener(config: AdcConfig) -> FixedAdc:
+    # Failures the emulated chip cannot produce (no bus, permissions, a broken install)
+    # are raised by the opener itself.
+    def opener(config: AdcConfig) -> doctor.VoltsReader:
         raise error
 
     result, reader = doctor.check_adc(AdcConfig(), opener)
@@ -253,27 +264,6 @@ def test_press(sensor: str, pressed: tuple[float, float, float], status: Status,
     assert words in result.detail
 
 
-class PressedFoot:
-    """Reads baseline volts until ``press_after`` scans, then ``pressed`` until released."""
-
-    def __init__(self, index: int, press_after: int, pressed_v: float) -> None:
-        self.index = index
-        self.press_after = press_after
-        self.pressed_v = pressed_v
-        self.scans = 0
-        self.released = False
-
-    def read_volts(self) -> tuple[float, float, float]:
-        self.scans += 1
-        volts = list(BASE)
-        if self.scans > self.press_after and not self.released:
-            volts[self.index] = self.pressed_v
-        return (volts[0], volts[1], volts[2])
-
-    def close(self) -> None:
-        pass
-
-
 class SteppedClock:
     """A clock that moves only when the code under test sleeps (no real waiting)."""
 
@@ -287,32 +277,62 @@ class SteppedClock:
         self.now_s += seconds
 
 
-def test_press_test_waits_for_the_press_then_asks_to_release() -> None:
-    foot = PressedFoot(index=1, press_after=40, pressed_v=2.0)
+@pytest.fixture
+def foot() -> Foot:
+    return Foot()
+
+
+@pytest.fixture
+def adc(foot: Foot) -> Iterator[doctor.VoltsReader]:
+    reader = emulated(EmulatedAds1x15(inputs=foot))(AdcConfig())
+    yield reader
+    reader.close()
+
+
+def test_press_test_waits_for_the_press_then_asks_to_release(
+    foot: Foot, adc: doctor.VoltsReader
+) -> None:
     clock = SteppedClock()
     prompts: list[str] = []
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if clock.now_s >= 2.0 and prompts[-1] != "Release.":  # the person reacts after 2 s
+            foot.pressed = (1, 2.0)
 
     def prompt(text: str) -> None:
         prompts.append(text)
         if text == "Release.":
-            foot.released = True
+            foot.pressed = None
 
-    result = doctor.press_test(foot, "little_toe", BASE, supply_v=3.3, prompt=prompt,
-                               clock=clock, sleep=clock.sleep)
-    assert result.status is Status.OK
+    result = doctor.press_test(adc, "little_toe", BASE, supply_v=3.3, prompt=prompt,
+                               clock=clock, sleep=sleep)
+    assert result.status is Status.OK, result
+    assert "2.00 V" in result.detail
     assert "little toe" in prompts[0]
     assert prompts[-1] == "Release."
-    assert clock.now_s < 10.0  # it stopped polling once the press was seen
+    assert 2.0 <= clock.now_s < 10.0  # it stopped polling soon after the press was seen
 
 
-def test_press_test_times_out_on_a_dead_sensor() -> None:
-    foot = PressedFoot(index=0, press_after=10**9, pressed_v=2.0)
+def test_press_test_times_out_on_a_dead_sensor(adc: doctor.VoltsReader) -> None:
     clock = SteppedClock()
-    result = doctor.press_test(foot, "heel", BASE, supply_v=3.3, prompt=lambda text: None,
+    result = doctor.press_test(adc, "heel", BASE, supply_v=3.3, prompt=lambda text: None,
                                timeout_s=3.0, clock=clock, sleep=clock.sleep)
     assert result.status is Status.FAIL
     assert "stuck at 0 V" in result.detail
     assert clock.now_s >= 3.0
+
+
+def test_press_on_swapped_wires_names_the_other_channel(
+    foot: Foot, adc: doctor.VoltsReader
+) -> None:
+    clock = SteppedClock()
+    foot.pressed = (2, 1.5)  # the "heel" press lands on the big_toe input
+    result = doctor.press_test(adc, "heel", BASE, supply_v=3.3, prompt=lambda text: None,
+                               timeout_s=1.0, clock=clock,
+                               sleep=clock.sleep)
+    assert result.status is Status.FAIL
+    assert "raised channel big_toe" in result.detail
 
 
 # -- GPIO and data directory ------------------------------------------------------------
@@ -395,14 +415,15 @@ def test_run_on_a_pi_with_everything_working(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("GPIOZERO_MOCK_PIN_CLASS", "mockpwmpin")
     options = doctor.DoctorOptions(
         host=make_host(tmp_path, model=PI4, i2c=True), data_dir=tmp_path / "data",
-        open_adc=answering_at(0x48), samples=5, sample_interval_s=0.0,
+        open_adc=emulated(EmulatedAds1x15(inputs=Foot())), samples=5, sample_interval_s=0.0,
+        is_service_active=lambda: False,
     )
     seen: list[CheckResult] = []
     results = doctor.run_checks(options, report=seen.append)
     assert seen == results
     names = [r.name for r in results]
     assert names == [
-        "platform", "i2c bus", "i2c access", "adc", "channel heel", "channel little_toe",
+        "platform", "i2c bus", "i2c access", "service", "adc", "channel heel", "channel little_toe",
         "channel big_toe", "press heel", "press little_toe", "press big_toe", "gpio",
         "data directory",
     ]
@@ -469,3 +490,93 @@ def test_session_log_owned_by_someone_else_fails(tmp_path: Path) -> None:
     result = doctor.check_data_dir(tmp_path)
     assert result.status is Status.FAIL
     assert "not writable" in result.detail
+
+
+def pi_options(tmp_path: Path, opener: doctor.AdcOpener, **changes: object) -> doctor.DoctorOptions:
+    options = doctor.DoctorOptions(
+        host=make_host(tmp_path, model=PI4, i2c=True), data_dir=tmp_path / "data",
+        open_adc=opener, samples=8, sample_interval_s=0.0, check_gpio=False,
+        is_service_active=lambda: False,
+    )
+    for name, value in changes.items():
+        setattr(options, name, value)
+    return options
+
+
+class WanderingFoot(Foot):
+    """A floating input on one channel: each conversion reads somewhere else."""
+
+    def __init__(self, channel: int) -> None:
+        super().__init__()
+        self.channel = channel
+        self.calls = 0
+
+    def __call__(self, channel: int, t_s: float) -> float:
+        if channel == self.channel:
+            self.calls += 1
+            return (0.1, 1.4, 0.6, 0.9)[self.calls % 4]
+        return super().__call__(channel, t_s)
+
+
+def test_run_finds_a_saturated_and_a_floating_channel(tmp_path: Path) -> None:
+    chip = EmulatedAds1x15(inputs=WanderingFoot(channel=2))
+    chip.stick_channel(0, "full_scale")  # heel: shorted FSR or missing resistor
+    results = {r.name: r for r in doctor.run_checks(pi_options(tmp_path, emulated(chip)))}
+    assert results["adc"].status is Status.OK
+    assert results["channel heel"].status is Status.FAIL
+    assert "saturated" in results["channel heel"].detail
+    assert results["channel little_toe"].status is Status.OK
+    assert results["channel big_toe"].status is Status.FAIL
+    assert "floating" in results["channel big_toe"].detail
+
+
+def test_run_reports_a_chip_lost_after_opening(tmp_path: Path) -> None:
+    chip = EmulatedAds1x15()
+    open_chip = emulated(chip)
+
+    def opener(config: AdcConfig) -> doctor.VoltsReader:
+        reader = open_chip(config)
+        chip.vanish()  # a wire comes loose right after the probe
+        return reader
+
+    results = {r.name: r for r in doctor.run_checks(pi_options(tmp_path, opener))}
+    assert results["adc"].status is Status.OK
+    assert results["channels"].status is Status.FAIL
+    assert "121" in results["channels"].detail
+    assert "loose" in (results["channels"].fix or "")
+
+
+def test_interactive_run_presses_each_point(tmp_path: Path) -> None:
+    foot = Foot()
+    channels = {"heel": 0, "little toe": 1, "big toe": 2}
+
+    def prompt(text: str) -> None:
+        # The person presses the point the doctor names, and lets go when told.
+        for words, channel in channels.items():
+            if f"the {words} point" in text:
+                foot.pressed = (channel, 1.8)
+        if text == "Release.":
+            foot.pressed = None
+
+    options = pi_options(tmp_path, emulated(EmulatedAds1x15(inputs=foot)), interactive=True)
+    results = {r.name: r for r in doctor.run_checks(options, prompt=prompt)}
+    for sensor in ("heel", "little_toe", "big_toe"):
+        assert results[f"press {sensor}"].status is Status.OK, results[f"press {sensor}"]
+        assert "1.80 V" in results[f"press {sensor}"].detail
+
+
+def test_a_running_service_is_left_alone(tmp_path: Path) -> None:
+    chip = EmulatedAds1x15()
+    options = pi_options(tmp_path, emulated(chip), is_service_active=lambda: True,
+                         check_gpio=True)
+    results = {r.name: r for r in doctor.run_checks(options)}
+    assert results["service"].status is Status.WARN
+    assert "systemctl stop insole-monitor" in (results["service"].fix or "")
+    assert results["adc"].status is Status.SKIP
+    assert results["gpio"].status is Status.SKIP
+    assert chip.conversions == 0  # the service's ADC was not touched
+
+
+@pytest.mark.parametrize(("active", "status"), [(None, Status.SKIP), (False, Status.OK)])
+def test_service_check(active: bool | None, status: Status) -> None:
+    assert doctor.check_service(active).status is status

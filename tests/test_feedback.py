@@ -218,13 +218,31 @@ def test_hold_complete_blinks_three_times_then_resumes(fb: Feedback, factory: Mo
     gaps = [green.states[i].timestamp for i in (3, 5)]  # time spent off between blinks
     assert all(off_s - 0.005 <= g < off_s + 0.5 for g in gaps)
     assert factory.pin(PINS.led_red).state == 0.0
-    # Once the one-shot is over, the next frame shows the live state again.
-    deadline = time.monotonic() + WAIT_S
-    while fb.led_state is not LedState.OFF_BALANCE and time.monotonic() < deadline:
-        time.sleep(0.01)
-        fb.handle("frame", OFF_BALANCE)
-    assert fb.led_state is LedState.OFF_BALANCE
+    # Once the one-shot is over the live state returns by itself: the Monitor sends no
+    # frame event while the state stays the same.
+    wait_until(lambda: fb.led_state is LedState.OFF_BALANCE, "the live state to return")
     assert rgb(factory) == (1.0, 0.0, 0.0)
+
+
+def test_a_fault_cuts_a_one_shot_short(fb: Feedback, factory: MockFactory) -> None:
+    fb.handle("frame", BALANCED)
+    fb.handle("set_done", {"correct": 5, "attempted": 5})
+    assert fb.led_state is LedState.SET_DONE
+    fb.handle("status", health(heel="saturated"))
+    assert fb.led_state is LedState.FAULT
+    red = factory.pin(PINS.led_red)
+    wait_until(lambda: len(on_periods(red, 1.0)) >= 2, "the fault blink")
+    assert fb.led_state is LedState.FAULT  # the cancelled one-shot did not come back
+
+
+def test_close_during_a_one_shot_stops_its_timer(factory: MockFactory) -> None:
+    fb = Feedback(PINS, pin_factory=factory)
+    fb.handle("hold_ended", {"outcome": "correct"})
+    assert any(t.name == "feedback-one-shot" for t in threading.enumerate())
+    fb.close()
+    assert not any(t.name == "feedback-one-shot" for t in threading.enumerate())
+    assert fb.led_state is LedState.HOLD_COMPLETE
+    assert factory.pin(PINS.led_green).function == "input"
 
 
 def test_sensor_fault_blinks_red_over_everything(fb: Feedback, factory: MockFactory) -> None:

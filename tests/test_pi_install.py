@@ -196,3 +196,15 @@ def test_rendered_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     problems = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert result.returncode == 0, problems
     assert problems == []
+
+
+def test_unit_command_line_is_one_the_cli_accepts() -> None:
+    from firmware.cli import build_parser
+
+    exec_start = values(unit_entries(UNIT.read_text()), "Service", "ExecStart")[0]
+    program, *argv = exec_start.split()
+    assert program.endswith("/bin/insole-monitor")
+    args = build_parser().parse_args(argv)
+    assert args.command == "serve"
+    assert args.host == "0.0.0.0"
+    assert args.port == 5000  # the port install.sh prints in the dashboard URL

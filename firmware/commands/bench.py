@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         bus_hz = args.bus_khz * 1000.0 if backend == "emulated" else None
         if args.fake_clock and backend != "emulated":
             raise AdcConfigError("--fake-clock needs the emulated ADC (--backend emulated)")
-        description, results = run_rates(
+        description, results, notes = run_rates(
             backend,
             args.rates or default_rates,
             args.seconds,
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             config,
             fake_clock=args.fake_clock,
         )
-        print(format_rates(description, results, bus_hz, fake_clock=args.fake_clock))
+        print(format_rates(description, results, bus_hz, fake_clock=args.fake_clock, notes=notes))
         ok &= all(targets_met(results))
     if args.soak_minutes > 0.0 or args.soak_only:
         minutes = args.soak_minutes or 10.0

@@ -36,21 +36,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the command's options."""
     defaults = AdcConfig()
     parser.add_argument(
-        "--non-interactive", action="store_true",
+        "--non-interactive",
+        action="store_true",
         help="skip the checks that ask you to press each sensor (automatic when stdin is "
         "not a terminal)",
     )
-    parser.add_argument("--i2c-bus", type=int, default=defaults.i2c_bus, metavar="N",
-                        help="I2C bus number (default %(default)s: /dev/i2c-1)")
-    parser.add_argument("--address", type=_address, default=defaults.address,
-                        help="ADC I2C address (default 0x48)")
-    parser.add_argument("--adc-model", choices=("ADS1115", "ADS1015"), default=defaults.model,
-                        help="ADC chip (default %(default)s)")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="data directory to check (default: $INSOLE_DATA_DIR or the "
-                        "user data directory)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the results as a JSON list instead of lines")
+    parser.add_argument(
+        "--i2c-bus",
+        type=int,
+        default=defaults.i2c_bus,
+        metavar="N",
+        help="I2C bus number (default %(default)s: /dev/i2c-1)",
+    )
+    parser.add_argument(
+        "--address", type=_address, default=defaults.address, help="ADC I2C address (default 0x48)"
+    )
+    parser.add_argument(
+        "--adc-model",
+        choices=("ADS1115", "ADS1015"),
+        default=defaults.model,
+        help="ADC chip (default %(default)s)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data directory to check (default: $INSOLE_DATA_DIR or the user data directory)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the results as a JSON list instead of lines"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,9 +76,14 @@ def run(args: argparse.Namespace) -> int:
 
     interactive = not args.non_interactive and not args.json and sys.stdin.isatty()
     base = DeviceConfig()
-    adc = AdcConfig(model=args.adc_model, i2c_bus=args.i2c_bus, address=args.address,
-                    gain=base.adc.gain, data_rate_sps=base.adc.data_rate_sps,
-                    channels=dict(base.adc.channels))
+    adc = AdcConfig(
+        model=args.adc_model,
+        i2c_bus=args.i2c_bus,
+        address=args.address,
+        gain=base.adc.gain,
+        data_rate_sps=base.adc.data_rate_sps,
+        channels=dict(base.adc.channels),
+    )
     options = doctor.DoctorOptions(
         config=DeviceConfig(adc=adc, pins=base.pins),
         data_dir=args.data_dir,

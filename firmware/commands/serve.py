@@ -43,12 +43,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "or the per-user data directory)"
     )
     parser.add_argument("--no-gpio", action="store_true", help="no LED, buzzer or button")
+    parser.add_argument(
+        "--unplug",
+        action="append",
+        default=[],
+        metavar="SENSOR@AT[+FOR]",
+        help="emulated insole only: unplug a sensor AT seconds after start, for FOR seconds "
+        "(default: for good), e.g. big_toe@10+5; repeatable (shows the sensor-fault path)",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the service in the foreground until SIGTERM or Ctrl-C."""
-    from firmware.service import ServiceOptions, serve  # noqa: PLC0415 (heavy imports)
+    from firmware.service import ServiceOptions, Unplug, serve  # noqa: PLC0415 (heavy imports)
 
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -68,5 +76,6 @@ def run(args: argparse.Namespace) -> int:
         rate_hz=args.rate,
         data_dir=args.data_dir,
         gpio=not args.no_gpio,
+        unplug=tuple(Unplug.parse(text) for text in args.unplug),
     )
     return serve(options)

@@ -4,10 +4,10 @@
 #
 #     sudo firmware/pi/install.sh
 #
-# It enables I2C, installs python3-venv, python3-lgpio, i2c-tools and avahi-daemon,
-# creates the system user "insole" (groups i2c and gpio), builds a venv that sees Debian's
-# lgpio (--system-site-packages), installs the project into it, installs and enables the
-# systemd unit and prints the dashboard's address. Safe to run again: after `git pull` it
+# It enables I2C, installs python3-venv, python3-lgpio, python3-libgpiod, i2c-tools and
+# avahi-daemon, creates the system user "insole" (groups i2c and gpio), builds a venv that
+# sees Debian's lgpio and gpiod (--system-site-packages), installs the project into it,
+# installs and enables the systemd unit and prints the dashboard's address. Safe to run again: after `git pull` it
 # upgrades the installed copy and restarts the service; steps already done are skipped.
 #
 # Options:
@@ -117,8 +117,10 @@ fi
 
 # 2. system packages ------------------------------------------------------------------------
 # python3-lgpio: gpiozero's pin factory on Bookworm (the only one that works on a Pi 5);
-# i2c-tools: i2cdetect for troubleshooting; avahi-daemon: <hostname>.local for the tablet.
-packages=(python3-venv python3-lgpio i2c-tools avahi-daemon)
+# python3-libgpiod: Blinka (under the Adafruit ADS1x15 driver) imports gpiod for the Pi's
+# pins before it opens the I2C bus; i2c-tools: i2cdetect for troubleshooting;
+# avahi-daemon: <hostname>.local for the tablet.
+packages=(python3-venv python3-lgpio python3-libgpiod i2c-tools avahi-daemon)
 if [ "$use_apt" -eq 1 ]; then
     missing=()
     for package in "${packages[@]}"; do

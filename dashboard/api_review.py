@@ -1,0 +1,85 @@
+"""JSON API of the review: sessions, their holds and frames, weekly totals, delete.
+
+Documented in ``dashboard/openapi.json``. Errors are ``dashboard.api_errors`` JSON with the
+HTTP status (404 for a missing session, 409 for deleting a session still recording).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import Blueprint, abort, jsonify
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from dashboard import export
+from dashboard.api_errors import error_response
+from dashboard.context import get_log
+from dashboard.forms import current_translate
+from dashboard.review_data import get_summary, load_session, summary_dict, weekly
+
+bp = Blueprint("review_api", __name__, url_prefix="/api/sessions")
+
+RECORDING_STATUSES = ("open",)
+"""Statuses of a session still being written: it cannot be deleted until it ends."""
+
+
+def all_summaries(log: Any) -> list[dict[str, Any]]:
+    """Every session's summary, oldest first."""
+    return sorted(
+        (summary_dict(s) for s in log.list_sessions()),
+        key=lambda s: (s["started_at"] or "", s["id"]),
+    )
+
+
+def delete_session(log: Any, session_id: int) -> None:
+    """Delete a finished session (409 while it is still recording, 404 when missing)."""
+    summary = get_summary(log, session_id)
+    if summary["status"] in RECORDING_STATUSES:
+        abort(409, description=current_translate()("review.delete_running", id=session_id))
+    log.delete_session(session_id)
+
+
+@bp.get("")
+def list_sessions() -> ResponseReturnValue:
+    """All sessions, oldest first."""
+    return jsonify(sessions=all_summaries(get_log()))
+
+
+@bp.get("/weekly")
+def weekly_totals() -> ResponseReturnValue:
+    """Sessions, correct and attempted holds and mean score per ISO week."""
+    rows = weekly(all_summaries(get_log()))
+    return jsonify(
+        weeks=[
+            {**dataclasses.asdict(row), "week_start": row.week_start.isoformat()} for row in rows
+        ]
+    )
+
+
+@bp.get("/<int:session_id>")
+def session(session_id: int) -> ResponseReturnValue:
+    """One session's summary and holds (no frames: see ``/frames``)."""
+    data = load_session(get_log(), session_id, None, with_frames=False)
+    return jsonify(export.session_document(data.summary, data.holds, None))
+
+
+@bp.get("/<int:session_id>/frames")
+def frames(session_id: int) -> ResponseReturnValue:
+    """Summary, holds and every frame of the session."""
+    data = load_session(get_log(), session_id, None)
+    return jsonify(export.session_document(data.summary, data.holds, data.frames))
+
+
+@bp.delete("/<int:session_id>")
+def delete(session_id: int) -> ResponseReturnValue:
+    """Delete a session with its holds and frames."""
+    delete_session(get_log(), session_id)
+    return "", 204
+
+
+@bp.errorhandler(HTTPException)
+def json_error(err: HTTPException) -> ResponseReturnValue:
+    """Errors of the API as JSON, with the reason in words."""
+    return error_response(err.code or 500, str(err.description))
