@@ -497,7 +497,13 @@ class Monitor:
         if timer is not None:
             timer.cancel()
         if self._set is not None:
-            self.stop_set()
+            try:
+                self.stop_set()
+            except (InsoleError, TimeoutError) as err:
+                # A full disk must not stop the shutdown half-way (the writer thread
+                # would keep the process alive): what was written stays, and the session
+                # is marked interrupted at the next start.
+                log.error("could not end the running set cleanly: %s", err)
         self._writer.close()
         self._broadcast.close_all()
         if self._feedback is not None:
