@@ -188,9 +188,14 @@ class Device:
 
     def close(self) -> None:
         """Stop sampling, close the monitor (ends a running set), the log, the pins, the bus."""
-        self.sampler.close()
-        self.monitor.close()
-        self.log.close()
-        self.adc.close()
-        self.factory.reset()
-        self.factory.close()
+        try:
+            self.sampler.close()
+            self.monitor.close()
+        finally:
+            try:
+                # Raises StorageFullError if buffered frames could not be written (never silent).
+                self.log.close()
+            finally:
+                self.adc.close()
+                self.factory.reset()
+                self.factory.close()

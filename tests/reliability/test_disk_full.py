@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from insole.store import SessionLog
+from insole.store import SessionLog, StorageFullError
 from tests.reliability.rig import HOLD, REST, Device, piecewise
 
 WAIT_S = 60.0  # bound on waiting for background work; never a measured figure
@@ -48,11 +48,13 @@ def fill(directory: Path) -> Path:
     filler = directory / "filler.bin"
     block = b"\0" * 4096
     with filler.open("wb", buffering=0) as out:
-        try:
-            while True:
+        code = 0
+        while not code:
+            try:
                 out.write(block)
-        except OSError as err:
-            assert err.errno == errno.ENOSPC
+            except OSError as err:
+                code = err.errno or -1
+    assert code == errno.ENOSPC
     return filler
 
 
@@ -121,8 +123,10 @@ def test_shutdown_while_the_disk_is_full_ends_cleanly(small_filesystem: Path) ->
         device.run_until(12.0)
         fill(small_filesystem)
         wait_until(device, lambda: "logging_paused" in banner_keys(device), "the banner")
-        device.close()  # conftest fails the test if a thread is left running
         closed = True
+        # The log says what it could not write; the conftest fails a leaked thread.
+        with pytest.raises(StorageFullError, match="disk is full"):
+            device.close()
     finally:
         if not closed:
             device.close()
