@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder, SessionLog(Path(folder) / "s.sqlite3") as log:
         begun = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
         session_id = log.start_session(
-            started_at=begun, exercise="arch_hold", foot="right", source="simulated",
+            started_at=begun, exercise="arch_hold", foot="right", source="emulated",
             settings=settings.to_dict(),
         )
         log.append_frames(session_id, frames)

@@ -57,6 +57,14 @@ def catalogue_for(lang: str) -> dict[str, str]:
     return {**catalogues[DEFAULT_LANGUAGE], **catalogues.get(lang, {})}
 
 
+def translate(key: str, **values: object) -> str:
+    """``key`` in the request's language (English, then the key itself, when missing)."""
+    catalogues: dict[str, dict[str, str]] = current_app.extensions["insole_i18n"]
+    lang = getattr(g, "lang", DEFAULT_LANGUAGE)
+    text = catalogues[lang].get(key) or catalogues[DEFAULT_LANGUAGE].get(key) or key
+    return text.format(**values) if values else text
+
+
 def _device_language() -> str | None:
     monitor = current_app.extensions.get("insole_monitor")
     settings = getattr(monitor, "settings", None)
@@ -73,11 +81,6 @@ def init_app(app: Flask) -> None:
     def _choose_language() -> None:
         accept = [value for value, _quality in request.accept_languages]
         g.lang = pick_language(request.cookies.get(COOKIE), accept, _device_language())
-
-    def translate(key: str, **values: object) -> str:
-        lang = getattr(g, "lang", DEFAULT_LANGUAGE)
-        text = catalogues[lang].get(key) or catalogues[DEFAULT_LANGUAGE].get(key) or key
-        return text.format(**values) if values else text
 
     app.jinja_env.globals["t"] = translate
     app.jinja_env.globals["languages"] = LANGUAGES

@@ -43,8 +43,9 @@ from flask import (
 from werkzeug.wrappers import Response as ResponseBase
 
 from dashboard import i18n, sse
+from dashboard.api_errors import error_response
 from dashboard.context import get_monitor
-from insole.errors import InsoleError
+from insole.errors import InsoleError, StorageError
 from insole.frames import SENSORS
 from insole.settings import EXERCISES, FOOT_SIDES
 
@@ -60,11 +61,7 @@ JS_TEXT_PREFIXES = ("cue.", "live.", "banner.", "sensor.", "outcome.", "foot.", 
 
 def bad_request(message: str, field: str | None = None, status: int = 400) -> NoReturn:
     """Stop the request with a JSON error that says what was wrong and what is allowed."""
-    body: dict[str, Any] = {"error": "bad_request" if status == 400 else "conflict"}
-    body["message"] = message
-    if field is not None:
-        body["field"] = field
-    abort(make_response(jsonify(body), status))
+    abort(make_response(error_response(status, message, field)))
 
 
 def json_body() -> dict[str, Any]:
@@ -99,6 +96,8 @@ def _call_monitor(action: str, *args: Any, **kwargs: Any) -> Any:
         return getattr(get_monitor(), action)(*args, **kwargs)
     except ValueError as err:  # SettingsError and other rejected values
         bad_request(str(err), getattr(err, "field", None))
+    except StorageError as err:  # the session log cannot be written (disk full, ...)
+        bad_request(str(err), status=503)
     except InsoleError as err:  # the device refuses in its current state
         bad_request(str(err), status=409)
 

@@ -312,6 +312,9 @@ class _Mapper:
         return self.cx + points[:, 0] * self.scale, self.cy - points[:, 1] * self.scale
 
 
+ZOOM_PERCENTILE = 5.0
+"""The enlarged sway panel fits the path between these percentiles (the steady part)."""
+
 ZOOM_MIN_SPAN_MM = 8.0
 """Smallest window of the zoomed sway panel: steadier holds still show as small, not huge."""
 
@@ -324,12 +327,14 @@ def cop_path(
     sensor_labels: Mapping[str, str],
     title: str,
     empty_text: str,
+    clip_id: str = "cop-zoom",
 ) -> Markup:
     """The centre-of-pressure path of one hold: in the tripod, and enlarged beside it.
 
-    Left: the sensor triangle with the path and its mean (a few mm of sway are a few
-    pixels at this scale, so a frame marks the enlarged window). Right: that window with
-    the path, the mean and a scale bar. Drawn as seen from above with the toes up: insole
+    Left: the sensor triangle with the path (a few mm of sway are a few pixels at this
+    scale, so a frame marks the enlarged window). Right: that window with the path, its
+    mean and a scale bar. ``clip_id`` must be unique in the page (it names the clip of
+    the enlarged panel). Drawn as seen from above with the toes up: insole
     ``x`` points to the big toe, which is on the left of a right foot, so the right foot is
     mirrored.
     """
@@ -360,8 +365,13 @@ def cop_path(
         return Markup("".join(out))
 
     mean = cop.mean(axis=0)
-    half = max(ZOOM_MIN_SPAN_MM, float(np.abs(cop - mean).max()) * 2.2) / 2
-    low, high = mean - half, mean + half
+    # The window fits the steady part of the hold (5th-95th percentile on each axis): the
+    # settling at its start would otherwise shrink the sway to a few pixels. What lies
+    # outside is clipped in the enlarged panel and still visible in the tripod panel.
+    low_q, high_q = np.percentile(cop, [ZOOM_PERCENTILE, 100 - ZOOM_PERCENTILE], axis=0)
+    centre = (low_q + high_q) / 2
+    half = max(ZOOM_MIN_SPAN_MM, float((high_q - low_q).max()) * 1.3) / 2
+    low, high = centre - half, centre + half
     px, py = to_tripod(cop)
     out.append(f'<path class="cop-path" d="{_path_d(px, py)}"/>')
     (wx0, wx1), (wy1, wy0) = to_tripod(np.array([low, high]))
@@ -376,14 +386,19 @@ def cop_path(
     )
     to_zoom = _Mapper(low, high, zoom_panel, zoom_x0)
     z0x, z0y = zoom_x0 + zoom_panel.left, zoom_panel.top
-    out.append(
-        f'<rect class="zoom-frame" x="{_num(z0x)}" y="{_num(z0y)}" '
-        f'width="{_num(zoom_panel.inner_w)}" height="{_num(zoom_panel.inner_h)}"/>'
+    frame_rect = (
+        f'x="{_num(z0x)}" y="{_num(z0y)}" '
+        f'width="{_num(zoom_panel.inner_w)}" height="{_num(zoom_panel.inner_h)}"'
     )
+    clip = escape(clip_id)
+    out.append(f'<clipPath id="{clip}"><rect {frame_rect}/></clipPath>')
+    out.append(f'<rect class="zoom-frame" {frame_rect}/>')
     zx, zy = to_zoom(cop)
-    out.append(f'<path class="cop-path zoomed" d="{_path_d(zx, zy)}"/>')
     (mx,), (my,) = to_zoom(mean[None, :])
-    out.append(f'<circle class="cop-mean" cx="{_num(mx)}" cy="{_num(my)}" r="3.5"/>')
+    out.append(
+        f'<g clip-path="url(#{clip})"><path class="cop-path zoomed" d="{_path_d(zx, zy)}"/>'
+        f'<circle class="cop-mean" cx="{_num(mx)}" cy="{_num(my)}" r="3.5"/></g>'
+    )
     bar_mm = _nice_step(half, 2)
     bar_px = bar_mm * to_zoom.scale
     bar_y = box.height - 14

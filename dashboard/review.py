@@ -7,13 +7,14 @@ HTML pages live under ``/review``; the matching JSON API (``/api/sessions...``) 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -52,11 +53,23 @@ def _register_api(state: BlueprintSetupState) -> None:
 # --------------------------------------------------------------------------- template helpers
 
 
+DATE_TIME_FORMATS = {"en": "%Y-%m-%d %H:%M", "de": "%d.%m.%Y %H:%M"}
+DATE_FORMATS = {"en": "%Y-%m-%d", "de": "%d.%m.%Y"}
+
+
 @bp.app_template_filter("when")
 def format_when(value: Any) -> str:
-    """A stored time stamp as 'YYYY-MM-DD HH:MM' (UTC), or an em dash when unknown."""
+    """A stored time stamp in local time, written the reader's way; an em dash when unknown."""
     moment = as_datetime(value)
-    return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+    if moment is None:
+        return "—"
+    return moment.strftime(DATE_TIME_FORMATS.get(g.get("lang", "en"), DATE_TIME_FORMATS["en"]))
+
+
+@bp.app_template_filter("day")
+def format_day(value: date) -> str:
+    """A calendar day written the reader's way."""
+    return value.strftime(DATE_FORMATS.get(g.get("lang", "en"), DATE_FORMATS["en"]))
 
 
 @bp.app_template_filter("duration")
@@ -86,7 +99,7 @@ def current_settings() -> Settings | None:
 def sensor_labels() -> dict[str, str]:
     """Translated short names of the three points."""
     t = current_translate()
-    return {name: t(f"review.sensor.{name}") for name in SENSORS}
+    return {name: t(f"sensor.{name}.short") for name in SENSORS}
 
 
 def hold_title(number: int, hold: Hold) -> str:
@@ -96,7 +109,7 @@ def hold_title(number: int, hold: Hold) -> str:
         "review.hold_title",
         number=number,
         duration=f"{hold.duration_s:.1f}",
-        outcome=t(f"review.outcome.{hold.outcome}"),
+        outcome=t(f"outcome.{hold.outcome}"),
         score=f"{hold.score:.0f}",
     )
 
@@ -133,6 +146,7 @@ def session_plots(data: SessionData) -> tuple[Markup, list[Markup]]:
             sensor_labels=labels,
             title=hold_title(number, hold),
             empty_text=t("review.no_frames"),
+            clip_id=f"cop-zoom-{number}",
         )
         for number, hold in enumerate(data.holds, start=1)
     ]

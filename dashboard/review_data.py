@@ -67,7 +67,11 @@ def summary_dict(summary: Any) -> dict[str, Any]:
 
 
 def as_datetime(value: Any) -> datetime | None:
-    """A stored time stamp (datetime, ISO text or Unix seconds) as an aware datetime."""
+    """A stored time stamp (datetime, ISO text or Unix seconds) in the device's local time.
+
+    The log stores UTC; people read the clock of where they are, which is the Pi's time
+    zone (a naive stored value is taken as UTC).
+    """
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -79,7 +83,7 @@ def as_datetime(value: Any) -> datetime | None:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
             return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone()
 
 
 def get_record(log: Any, session_id: int) -> Any:

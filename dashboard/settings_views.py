@@ -164,6 +164,8 @@ def form() -> ResponseReturnValue:
             monitor.update_settings(changes)
         except SettingsError as err:
             submitted.error(err.field, settings_error_message(t, err))
+        except InsoleError as err:  # e.g. the log could not be written: say so on the page
+            submitted.error("settings", str(err))
     else:
         # Also check the fields that did parse against the domain rules, so a cross-field
         # problem (set done at > holds per set) shows in the same answer, not the next.
@@ -290,7 +292,7 @@ def curves_plot(state: WizardState, curves: Mapping[str, FsrCurve], divider: Div
     series = [
         plots.CurveSeries(
             sensor=name,
-            label=t(f"review.sensor.{name}"),
+            label=t(f"sensor.{name}.short"),
             measured=state.points[name],
             fitted=model(curves[name]) if name in curves else None,
         )
@@ -320,7 +322,7 @@ def drift_warning(
         return None
     t = current_translate()
     parts = ", ".join(
-        f"{t(f'review.sensor.{n}')} {d:+.1f} N"
+        f"{t(f'sensor.{n}')} {d:+.1f} N"
         for n, d in zip(SENSORS, report.delta_n, strict=True)
         if n in report.drifted
     )
@@ -356,7 +358,7 @@ def _render_wizard(
             saved_id=saved_id,
             complete=state.unloaded_v is not None and len(curves) == len(SENSORS),
             sensor_labels=[
-                [name, current_translate()(f"review.sensor.{name}")] for name in SENSORS
+                [name, current_translate()(f"sensor.{name}.short")] for name in SENSORS
             ],
         ),
         status,

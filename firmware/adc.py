@@ -493,7 +493,9 @@ def _linux_i2c_bus(bus_number: int, path: Path) -> Any:
         from adafruit_extended_bus import (  # type: ignore[import-untyped]  # noqa: PLC0415
             ExtendedI2C,
         )
-    except ImportError:
+    except ModuleNotFoundError as err:
+        if err.name != "adafruit_extended_bus":
+            raise HardwareError(_missing_module_message(err)) from err
         ExtendedI2C = None  # noqa: N806
     try:
         if ExtendedI2C is not None:
@@ -508,6 +510,8 @@ def _linux_i2c_bus(bus_number: int, path: Path) -> Any:
         import busio  # noqa: PLC0415 (hardware only)
 
         return busio.I2C(board.SCL, board.SDA)
+    except ImportError as err:
+        raise HardwareError(_missing_module_message(err)) from err
     except PermissionError as err:
         raise HardwareError(
             f"no permission to open {path}: add the user to the i2c group "
@@ -515,3 +519,14 @@ def _linux_i2c_bus(bus_number: int, path: Path) -> Any:
         ) from err
     except (OSError, RuntimeError, ValueError) as err:
         raise HardwareError(f"cannot open I2C bus {path}: {err}") from err
+
+
+def _missing_module_message(err: ImportError) -> str:
+    """What to install when Blinka (under the ADS1x15 driver) cannot import a module."""
+    if err.name == "gpiod":
+        return (
+            "Blinka needs libgpiod's Python binding on a Pi: `sudo apt install "
+            "python3-libgpiod` and use a venv made with --system-site-packages "
+            "(firmware/pi/install.sh does both)"
+        )
+    return f"a module for the I2C bus is missing ({err}); reinstall with firmware/pi/install.sh"

@@ -6,11 +6,16 @@ Each sensor is classified over a sliding window (default 0.5 s) of its own sampl
 state        rule (all over the window)
 ============ ===========================================================================
 saturated    every sample at or above ``saturated_v`` (shorted FSR, input at the rail)
-stuck_zero   every sample below ``zero_v`` while another sensor is loaded (unplugged
-             sensor, broken wire; an unloaded foot reads ~0 V everywhere, which is fine)
+stuck_zero   every sample below ``zero_v`` while another sensor is loaded, after an
+             abrupt drop to 0 V (unplugged sensor, broken wire). An unloaded FSR reads
+             0 V too (it is an open circuit, like a cut wire), so a point that was simply
+             unloaded — a resting little toe, a point let go at the end of a hold — is
+             not a fault: a foot takes tens of milliseconds or more to unload a point,
+             while a cut wire goes from a loaded level to 0 V between two samples
 noisy        at least ``noisy_share`` (20 %) of sample-to-sample steps jump by more than
-             ``noisy_v`` (loose contact; a real foot moves far more slowly than the frame
-             rate, and one step, e.g. a sensor unplugged, is a single jump, not noise)
+             ``noisy_v`` straight back against a jump just as big (loose contact); a foot
+             pressing or letting go moves one way, and one step, e.g. a sensor unplugged,
+             is a single jump, not noise
 ok           none of the above
 ============ ===========================================================================
 
@@ -90,13 +95,20 @@ class _Window:
         self.n_saturated = 0
         self.n_jumps = 0
         self.n_diffs = 0
+        self.last_step = 0.0
 
     def add(
         self, t_s: float, volts: float, zero_v: float, saturated_v: float, jump_v: float
     ) -> None:
         jump = -1.0  # no predecessor in the window
         if self.samples:
-            jump = float(abs(volts - self.samples[-1][1]) > jump_v)
+            step = volts - self.samples[-1][1]
+            # A loose contact flickers: a big step straight back against a big step. A
+            # foot pressing or letting go moves one way, however steeply (at light loads
+            # the FSR's volts rise very fast with force), so a ramp is not noise.
+            flicker = abs(step) > jump_v and abs(self.last_step) > jump_v
+            jump = float(flicker and step * self.last_step < 0.0)
+            self.last_step = step
             self.n_jumps += int(jump)
             self.n_diffs += 1
         self.samples.append((t_s, volts, jump))
@@ -131,6 +143,8 @@ class HealthMonitor:
         zero_v: float = 0.01,
         loaded_v: float = 0.1,
         saturated_v: float = 3.25,
+        drop_from_v: float = 0.2,
+        abrupt_s: float = 0.05,
         noisy_v: float = 0.1,
         noisy_share: float = 0.2,
         min_samples: int = 5,
@@ -140,6 +154,8 @@ class HealthMonitor:
         self.zero_v = zero_v
         self.loaded_v = loaded_v
         self.saturated_v = saturated_v
+        self.drop_from_v = drop_from_v
+        self.abrupt_s = abrupt_s
         self.noisy_v = noisy_v
         self.noisy_share = noisy_share
         self.min_samples = min_samples
@@ -147,6 +163,8 @@ class HealthMonitor:
         self._reported = [SensorHealth(s, "ok", 0.0, _MESSAGES["ok"]) for s in SENSORS]
         self._pending: list[tuple[str, float] | None] = [None for _ in SENSORS]
         self._last_t_s = 0.0
+        self._previous: tuple[float, float, float] | None = None
+        self._dropped = [False for _ in SENSORS]
 
     def report(self) -> HealthReport:
         """The current (last reported) health."""
@@ -155,8 +173,11 @@ class HealthMonitor:
     def update(self, frame: VoltsFrame) -> HealthReport | None:
         """Add one frame; a ``HealthReport`` if any sensor's reported state changed."""
         t_s = frame.t_s
+        previous_t_s = self._last_t_s
         self._last_t_s = t_s
         volts = frame.volts
+        self._track_drops(volts, self._previous, t_s - previous_t_s)
+        self._previous = volts
         oldest_s = t_s - self.window_s
         for window, v in zip(self._windows, volts, strict=True):
             window.add(t_s, v, self.zero_v, self.saturated_v, self.noisy_v)
@@ -164,9 +185,26 @@ class HealthMonitor:
         changed = False
         for index, window in enumerate(self._windows):
             others_loaded = any(volts[j] >= self.loaded_v for j in range(len(volts)) if j != index)
-            state = self._classify(window, t_s, others_loaded)
+            state = self._classify(window, t_s, others_loaded and self._dropped[index])
             changed |= self._settle(index, state, t_s)
         return self.report() if changed else None
+
+    def _track_drops(
+        self,
+        volts: tuple[float, float, float],
+        previous: tuple[float, float, float] | None,
+        dt_s: float,
+    ) -> None:
+        """Remember which sensors fell from a loaded level to 0 V between two samples."""
+        for index, v in enumerate(volts):
+            if abs(v) >= self.zero_v:
+                self._dropped[index] = False
+            elif (
+                previous is not None
+                and previous[index] >= self.drop_from_v
+                and dt_s <= self.abrupt_s
+            ):
+                self._dropped[index] = True
 
     def _classify(self, window: _Window, t_s: float, others_loaded: bool) -> str:
         samples = window.samples

@@ -27,9 +27,11 @@ from firmware.errors import HardwareError
 from firmware.log_writer import LogWriter
 from insole.calibration import Calibration, check_drift
 from insole.errors import InsoleError
+from insole.exercises import ExerciseCounter, make_counter
+from insole.exercises.arch_hold import ArchHold
+from insole.exercises.base import LiveView
 from insole.frames import SENSORS, Frame, VoltsFrame
 from insole.holds import Event
-from insole.pipeline import LiveState, Pipeline
 from insole.records import Hold
 from insole.settings import EXERCISES, FOOT_SIDES, Settings
 from insole.store import SessionLog
@@ -125,10 +127,10 @@ class Monitor:
             }
         )
         self._convert = self._calibration.converter()
-        self._pipeline = Pipeline(self._settings, self._calibration)
+        self._counter: ExerciseCounter = make_counter(None, self._settings, self._calibration)
         self._feedback = feedback
         self._set: _OpenSet | None = None
-        self._last: LiveState | None = None
+        self._last: LiveView | None = None
         self._last_volts: VoltsFrame | None = None
         self._recent: deque[VoltsFrame] = deque(maxlen=1000)
         self._capture: TargetCapture | None = None
@@ -249,7 +251,7 @@ class Monitor:
             self._frame_serial += 1
             t = frame[0]
             h, lt, bt = self._convert((frame[1], frame[2], frame[3]))
-            state = self._pipeline.step(Frame(t, h, lt, bt))
+            state = self._counter.step(Frame(t, h, lt, bt))
             self._last = state
             self._last_volts = frame
             self._recent.append(frame)
@@ -271,7 +273,12 @@ class Monitor:
             # Only changes reach the LED: touching pins at every frame would cost the
             # sampling thread time for nothing.
             loaded = state.off_point is not None or state.total_n >= self._settings.load_floor_n
-            key = (state.balanced, state.hold_state, loaded)
+            # Rep modes have no hold state; a rep in progress with the tripod intact shows
+            # as holding.
+            hold_state = getattr(state, "hold_state", None) or (
+                "holding" if getattr(state, "rep_tripod_ok", False) and state.balanced else "idle"
+            )
+            key = (state.balanced, hold_state, loaded)
             if key != self._fb_key:
                 self._fb_key = key
                 self._feedback.handle(
@@ -280,7 +287,7 @@ class Monitor:
                         "balanced": state.balanced,
                         "loaded": loaded,
                         "off_point": state.off_point,
-                        "hold": {"state": state.hold_state},
+                        "hold": {"state": hold_state},
                     },
                 )
 
@@ -289,7 +296,7 @@ class Monitor:
     def on_gap(self, start_s: float, end_s: float, reason: str) -> None:
         """The sampler lost data: no hold may span the gap."""
         with self._lock:
-            events = self._pipeline.gap()
+            events = self._counter.gap()
             self._handle_events(events)
         self._publish("gap", {"start_s": start_s, "end_s": end_s, "reason": reason})
 
@@ -375,7 +382,8 @@ class Monitor:
                 calibration_id=self._calibration_id,
             )
             session_id = int(future.result(WRITER_TIMEOUT_S))
-            self._pipeline.new_set()
+            # A fresh counter for the set's exercise (the mode may differ from the last set).
+            self._counter = make_counter(exercise, self._settings, self._calibration)
             self._set = _OpenSet(session_id, exercise, foot, None, [])
         self._publish("set_started", {"session_id": session_id, "exercise": exercise, "foot": foot})
         self._publish("status", self.status())
@@ -387,18 +395,21 @@ class Monitor:
             open_set = self._set
             if open_set is None:
                 raise SetStateError("no set is running")
-            for hold in self._pipeline.finish():
-                self._log_hold(open_set, hold)
+            for record in self._counter.finish():
+                if isinstance(record, Hold):
+                    self._log_hold(open_set, record)
+                else:
+                    self._log_rep(open_set, record.to_dict())
             if open_set.frames:
                 self._writer.frames(open_set.session_id, open_set.frames)
                 open_set.frames = []
-            tally = self._pipeline.tally
+            counts = self._counter.summary()
             summary = {
                 "session_id": open_set.session_id,
                 "exercise": open_set.exercise,
                 "foot": open_set.foot,
-                "correct": tally.correct,
-                "attempted": tally.attempted,
+                "correct": counts["correct"],
+                "attempted": counts["attempted"],
             }
             self._set = None
             done = self._writer.call(
@@ -519,14 +530,18 @@ class Monitor:
 
     def _apply(self, settings: Settings, calibration: Calibration) -> None:
         """Swap in new settings/calibration, keeping the running set's count."""
-        old_tally = self._pipeline.tally
-        pipeline = Pipeline(settings, calibration)
-        pipeline.tally.correct = old_tally.correct
-        pipeline.tally.attempted = old_tally.attempted
-        pipeline.tally.holds = old_tally.holds
-        pipeline.tally.target_met = old_tally.target_met
-        pipeline.last_hold = self._pipeline.last_hold
-        self._pipeline = pipeline
+        if settings != self._settings:
+            mode = self._counter.mode
+            counter = make_counter(mode, settings, calibration)
+            old, new = self._counter, counter
+            if isinstance(old, ArchHold) and isinstance(new, ArchHold):
+                # The arch hold's count carries over, so a change of (say) the hold target
+                # mid-set does not lose the holds already made.
+                new.pipeline.tally = old.pipeline.tally
+                new.pipeline.tally.rep_target = settings.rep_target
+                new.pipeline.tally.done_at = settings.set_done_at
+                new.pipeline.last_hold = old.pipeline.last_hold
+            self._counter = counter
         self._settings = settings
         self._calibration = calibration
         self._convert = calibration.converter()
@@ -538,6 +553,9 @@ class Monitor:
             if kind == "hold_ended" and open_set is not None:
                 shifted = self._log_hold(open_set, Hold.from_dict(data))
                 published = {**data, "start_s": shifted.start_s, "end_s": shifted.end_s}
+            if kind == "rep_ended" and open_set is not None:
+                record = {k: v for k, v in data.items() if k not in ("correct", "attempted")}
+                published = {**data, **self._log_rep(open_set, record)}
             if open_set is not None and kind == "set_done":
                 published = {**data, "session_id": open_set.session_id}
             self._publish(kind, published)
@@ -550,6 +568,18 @@ class Monitor:
             self._writer.frames(open_set.session_id, open_set.frames)
             open_set.frames = []
         self._writer.hold(open_set.session_id, shifted)
+        return shifted
+
+    def _log_rep(self, open_set: _OpenSet, rep: dict[str, Any]) -> dict[str, Any]:
+        t0 = open_set.t0_s or 0.0
+        shifted = dict(rep)
+        for key in ("start_s", "end_s", "lost_at_s"):
+            if isinstance(shifted.get(key), int | float):
+                shifted[key] = shifted[key] - t0
+        if open_set.frames:
+            self._writer.frames(open_set.session_id, open_set.frames)
+            open_set.frames = []
+        self._writer.call(SessionLog.add_rep, open_set.session_id, shifted)
         return shifted
 
     def _feed_capture(self, t: float, forces: tuple[float, float, float]) -> None:
@@ -599,7 +629,7 @@ class Monitor:
         if self._feedback is not None:
             self._feedback.handle(kind, data)
 
-    def _frame_json(self, state: LiveState) -> dict[str, Any]:
+    def _frame_json(self, state: LiveView) -> dict[str, Any]:
         return state.to_json(set_running=self._set is not None)
 
 

@@ -114,6 +114,8 @@ class ServiceOptions:
     rate_hz: float = 100.0
     data_dir: Path | None = None
     gpio: bool = True
+    led: str = "rgb"
+    buzzer: str = "tonal"
     bus_hz: float | None = 400_000.0
     device: DeviceConfig = field(default_factory=DeviceConfig)
     unplug: tuple[Unplug, ...] = ()
@@ -161,7 +163,7 @@ def open_feedback(options: ServiceOptions) -> Feedback | None:
         return None
     from firmware.feedback import open_feedback as open_devices  # noqa: PLC0415 (gpiozero)
 
-    return open_devices(options.device.pins)
+    return open_devices(options.device.pins, led=options.led, buzzer=options.buzzer)
 
 
 class Service:
@@ -221,6 +223,10 @@ class Service:
                 ident="insole-monitor",
             )
             sampler.start()
+            if info.simulated and options.host in LOCAL_HOSTS:
+                log.info("pairing off: simulated insole on this computer only (local development)")
+            else:
+                log.info("to pair a tablet, run `sudo insole-monitor pair` and enter its code")
         except BaseException:
             stack.close()
             raise

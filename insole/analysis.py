@@ -1,4 +1,8 @@
-"""Offline analysis of a recording: the holds it contains and a summary."""
+"""Offline analysis of a recording: the holds (or reps) it contains and a summary.
+
+``analyze_frames`` is the arch hold (the default); ``analyze_exercise`` runs any mode
+of :mod:`insole.exercises` and gives per-record figures for rep modes and the band hold.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from insole.exercises import make_counter, mode_info
 from insole.frames import Frame
 from insole.pipeline import Pipeline
 from insole.records import Hold
@@ -78,14 +83,116 @@ def format_table(analysis: Analysis) -> str:
         )
     if not analysis.holds:
         lines.append("(no holds found)")
-    mean = (
-        sum(h.score for h in analysis.holds) / len(analysis.holds) if analysis.holds else 0.0
-    )
+    mean = sum(h.score for h in analysis.holds) / len(analysis.holds) if analysis.holds else 0.0
     s = analysis.settings
     lines += [
         "",
         f"{analysis.correct} correct, {analysis.short} short of {len(analysis.holds)} holds "
         f"(hold target {s.hold_target_s:g} s, grace {s.grace_s:g} s); mean score {mean:.1f}; "
         f"{analysis.frame_count} frames over {analysis.duration_s:.1f} s",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ExerciseAnalysis:
+    """Records found in a recording by one exercise mode."""
+
+    mode: str
+    kind: str
+    records: list[Any]
+    summary: dict[str, Any]
+    settings: Settings
+    frame_count: int
+    duration_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``analyze --exercise MODE --json`` document.
+
+        Rep modes: ``reps`` (per-rep records), ``correct``, ``faulty``, ``sets`` (reps
+        per set). Hold modes: ``holds``, ``correct``, ``short`` (the band hold adds
+        ``pulls`` and ``snaps``). Always ``exercise``, ``mean_score``, ``frames``,
+        ``duration_s``, ``settings``.
+        """
+        key = "reps" if self.kind == "rep" else "holds"
+        doc: dict[str, Any] = {"exercise": self.mode, key: [r.to_dict() for r in self.records]}
+        doc.update({k: v for k, v in self.summary.items() if k != "attempted"})
+        doc.update(
+            frames=self.frame_count,
+            duration_s=round(self.duration_s, 3),
+            settings=self.settings.to_dict(),
+        )
+        return doc
+
+
+def analyze_exercise(
+    frames: Sequence[Frame],
+    mode: str,
+    settings: Settings | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExerciseAnalysis:
+    """Run ``mode``'s counter over a whole recording (in chunks; same result as per frame)."""
+    info = mode_info(mode)
+    counter = make_counter(mode, settings)
+    total = len(frames)
+    for start in range(0, total, CHUNK_FRAMES):
+        counter.feed(frames[start : start + CHUNK_FRAMES])
+        if progress is not None:
+            progress(min(total, start + CHUNK_FRAMES), total)
+    counter.finish()
+    duration = frames[-1].t_s - frames[0].t_s if frames else 0.0
+    return ExerciseAnalysis(
+        mode,
+        info.kind,
+        list(counter.records),
+        counter.summary(),
+        counter.settings,
+        total,
+        duration,
+    )
+
+
+def format_exercise_table(analysis: ExerciseAnalysis) -> str:
+    """A readable table of the records of a rep mode or the band hold, and a summary."""
+    lines: list[str] = []
+    if analysis.kind == "rep":
+        header = (
+            f"{'#':>3}  {'set':>3}  {'start s':>8}  {'dur s':>6}  {'outcome':<8}  {'score':>5}  "
+            f"{'min heel/little/big':>20}  {'ML shift':>8}  {'knee':>4}  {'tripod lost':<14}"
+        )
+        lines += [header, "-" * len(header)]
+        for i, r in enumerate(analysis.records, 1):
+            mins = f"{r.min_share_heel:.2f}/{r.min_share_little_toe:.2f}/{r.min_share_big_toe:.2f}"
+            lost = "" if r.lost_phase is None else f"{r.lost_point} in {r.lost_phase}"
+            lines.append(
+                f"{i:>3}  {r.set_index:>3}  {r.start_s:>8.2f}  {r.duration_s:>6.2f}  "
+                f"{r.outcome:<8}  {r.score:>5.1f}  {mins:>20}  {r.ml_shift:>+8.3f}  "
+                f"{r.knee_drift or '':>4}  {lost:<14}"
+            )
+    else:
+        header = (
+            f"{'#':>3}  {'start s':>8}  {'dur s':>6}  {'outcome':<8}  {'score':>5}  "
+            f"{'pulls':>5}  {'snapped':<7}"
+        )
+        lines += [header, "-" * len(header)]
+        for i, b in enumerate(analysis.records, 1):
+            lines.append(
+                f"{i:>3}  {b.start_s:>8.2f}  {b.duration_s:>6.2f}  {b.outcome:<8}  "
+                f"{b.score:>5.1f}  {b.pulls:>5}  {'yes' if b.snapped else '':<7}"
+            )
+    if not analysis.records:
+        lines.append("(nothing found)")
+    s = analysis.summary
+    what = "reps" if analysis.kind == "rep" else "holds"
+    bad = "faulty" if analysis.kind == "rep" else "short"
+    mean = "-" if s["mean_score"] is None else f"{s['mean_score']:.1f}"
+    extra = f"; sets {s['sets']}" if "sets" in s else ""
+    if "pulls" in s:
+        extra += f"; {s['pulls']} pulls resisted, {s['snaps']} snaps"
+    lines += [
+        "",
+        f"{analysis.mode}: {s['correct']} correct, {s[bad]} {bad} of {s['attempted']} {what}"
+        f"{extra}; mean score {mean}; {analysis.frame_count} frames over "
+        f"{analysis.duration_s:.1f} s",
     ]
     return "\n".join(lines)

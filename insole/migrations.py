@@ -90,6 +90,34 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE sessions ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
         """,
     ),
+    Migration(
+        3,
+        "runners (several people on one device), sessions.runner_id, reps of the rep modes",
+        """
+        CREATE TABLE runners (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            name TEXT NOT NULL UNIQUE,
+            foot TEXT NOT NULL,
+            targets TEXT NOT NULL DEFAULT '{}',
+            calibration_id INTEGER REFERENCES calibrations (id) ON DELETE SET NULL
+        );
+        ALTER TABLE sessions ADD COLUMN runner_id INTEGER
+            REFERENCES runners (id) ON DELETE SET NULL;
+        CREATE INDEX sessions_runner ON sessions (runner_id, started_at);
+        CREATE TABLE reps (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            duration_s REAL NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('correct', 'faulty')),
+            score REAL NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX reps_session ON reps (session_id, start_s);
+        """,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -31,7 +31,8 @@ DEFAULT_SENSOR_POSITIONS_MM: dict[str, tuple[float, float]] = {
 
 FOOT_SIDES = ("left", "right")
 LANGUAGES = ("auto", "en", "de")
-EXERCISES = ("arch_hold",)
+EXERCISES = ("arch_hold", "sit_to_stand", "squat", "band_hold", "lunge")
+"""Exercise modes (``insole.exercises``): the arch hold and the article's follow-ups."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ RANGES: dict[str, _Range] = {
     "smoothing_hz": _Range(0.2, 25.0),
     "supply_v": _Range(1.0, 5.5),
     "r_fixed_ohm": _Range(100.0, 1e6),
+    "rep_loss_s": _Range(0.0, 2.0),
+    "ml_shift_limit": _Range(0.02, 0.5),
 }
 
 
@@ -68,6 +71,11 @@ class Settings:
     every share is within ``target_tolerance`` of the target. Leaving the balanced state
     uses looser limits (``share_hysteresis``, ``load_hysteresis_n``) so sway near a limit
     does not flicker.
+
+    Rep modes (sit-to-stand, squat, lunge; ``insole.exercises``): a rep is faulty when a
+    point stays below ``min_share`` for ``rep_loss_s`` or longer; a medio-lateral shift of
+    the big-toe minus little-toe share beyond ``ml_shift_limit`` is flagged as the knee
+    drifting in or out.
     """
 
     hold_target_s: float = 8.0
@@ -82,6 +90,8 @@ class Settings:
     personal_target: tuple[float, float, float] | None = None
     target_tolerance: float = 0.08
     smoothing_hz: float = 3.0
+    rep_loss_s: float = 0.2
+    ml_shift_limit: float = 0.2
     foot: str = "right"
     exercise: str = "arch_hold"
     language: str = "auto"

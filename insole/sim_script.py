@@ -11,6 +11,13 @@ segment                     what the foot does
 ``Hold(s, shares, load_n)`` correct arch hold: all three points pressed
 ``Lift(point, s)``          like a hold, but one point loses (almost) all its load
 ``Wobble(s, point)``        a brief loss of one point, shorter than the grace time
+``Stand(s, load_n)``        standing quietly on the foot with the tripod held (squat/lunge base)
+``Band(s, pulls, load_n)``  arch hold against a resistance band: ``pulls`` pulls unload the
+                            heel and big-toe ball for a moment (the band's disturbance)
+``Cycle(kind, s, ...)``     one rep: ``rise`` (sit-to-stand), ``squat`` or ``lunge``; the
+                            load rises from the level before to a peak and falls back;
+                            optionally a point lifts in one phase, or the load shifts
+                            sideways (``shift``: big-toe minus little-toe share at the top)
 ``Drift(point, ...)``       not a segment: slow sensor drift (% of reading or N per hour)
 =========================== ==============================================================
 
@@ -20,6 +27,9 @@ Text form (for the command line), segments separated by ``;`` or new lines::
     hold SECONDS [shares HEEL,LITTLE,BIG] [load NEWTONS] [wobble SECONDS@AT [POINT]]...
     lift POINT SECONDS [load NEWTONS]
     wobble SECONDS [POINT]
+    stand SECONDS [load NEWTONS]
+    band SECONDS [pulls N] [load NEWTONS]
+    rise|squat|lunge SECONDS [peak NEWTONS] [lift POINT[@up|top|down]] [shift F]
     drift POINT RATE            RATE is e.g. 5%/h (gain) or 0.5N/h (offset)
 
 e.g. ``rest 3; hold 9; rest 4; hold 5; lift big_toe 2; hold 9 wobble 0.3@4``.
@@ -35,7 +45,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from insole.errors import InsoleError
@@ -224,7 +234,115 @@ class Drift:
         return "; ".join(items)
 
 
-Segment = Rest | Hold | Lift | Wobble
+@dataclass(frozen=True)
+class Stand:
+    """Standing on the foot with the tripod held (the base of squats and lunges)."""
+
+    duration_s: float
+    load_n: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_number("stand duration", self.duration_s, MIN_SEGMENT_S, MAX_SEGMENT_S, "s")
+        _check_load("stand", self.load_n)
+
+    def to_text(self) -> str:
+        """The segment in the text form."""
+        text = f"stand {_num(self.duration_s)}"
+        if self.load_n is not None:
+            text += f" load {_num(self.load_n)}"
+        return text
+
+
+BAND_PULL_S = 0.8
+"""Length of one band pull (the heel and big-toe ball are pulled up, then pressed back)."""
+BAND_PULL_GAP_S = 0.4
+"""Least time between pulls and between a pull and the band hold's ends."""
+MAX_PULLS = 100
+
+
+@dataclass(frozen=True)
+class Band:
+    """An arch hold against a resistance band with ``pulls`` evenly spread pulls."""
+
+    duration_s: float
+    pulls: int = 0
+    load_n: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_number("band duration", self.duration_s, MIN_SEGMENT_S, MAX_SEGMENT_S, "s")
+        _check_load("band", self.load_n)
+        if isinstance(self.pulls, bool) or not isinstance(self.pulls, int):
+            raise ScriptError(f"band pulls must be a whole number, got {self.pulls!r}")
+        if not 0 <= self.pulls <= MAX_PULLS:
+            raise ScriptError(f"band pulls must be from 0 to {MAX_PULLS}, got {self.pulls}")
+        if self.pulls and self.duration_s / self.pulls < BAND_PULL_S + BAND_PULL_GAP_S:
+            raise ScriptError(
+                f"{self.pulls} pulls do not fit in {self.duration_s:g} s: each needs "
+                f"{BAND_PULL_S + BAND_PULL_GAP_S:g} s"
+            )
+
+    def to_text(self) -> str:
+        """The segment in the text form."""
+        text = f"band {_num(self.duration_s)}"
+        if self.pulls:
+            text += f" pulls {self.pulls}"
+        if self.load_n is not None:
+            text += f" load {_num(self.load_n)}"
+        return text
+
+
+CYCLE_KINDS = ("rise", "squat", "lunge")
+"""Rep segments: a sit-to-stand, a slow squat, one lunge with a band pull."""
+CYCLE_PHASES = ("up", "top", "down")
+"""Phases of a rep segment: load rising, at its peak, falling."""
+MIN_CYCLE_S = 1.0
+MAX_SHIFT = 0.5
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One rep: the load rises from the level before to ``peak_n`` and falls back.
+
+    ``lift`` makes that point lose its load in ``lift_phase``; ``shift`` moves load
+    sideways towards the top (big-toe share up and little-toe share down by half of it
+    each; negative: towards the little toe), as a knee drifting in (or out) does.
+    """
+
+    kind: str
+    duration_s: float
+    peak_n: float | None = None
+    lift: str | None = None
+    lift_phase: str = "top"
+    shift: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in CYCLE_KINDS:
+            raise ScriptError(
+                f"rep kind must be one of {', '.join(CYCLE_KINDS)}, got {self.kind!r}"
+            )
+        _check_number(f"{self.kind} duration", self.duration_s, MIN_CYCLE_S, MAX_SEGMENT_S, "s")
+        _check_load(self.kind, self.peak_n)
+        if self.lift is not None:
+            _check_point(f"{self.kind} lift point", self.lift)
+        if self.lift_phase not in CYCLE_PHASES:
+            raise ScriptError(
+                f"lift phase must be one of {', '.join(CYCLE_PHASES)}, got {self.lift_phase!r}"
+            )
+        _check_number(f"{self.kind} shift", self.shift, -MAX_SHIFT, MAX_SHIFT, "")
+
+    def to_text(self) -> str:
+        """The segment in the text form."""
+        text = f"{self.kind} {_num(self.duration_s)}"
+        if self.peak_n is not None:
+            text += f" peak {_num(self.peak_n)}"
+        if self.lift is not None:
+            text += f" lift {self.lift}@{self.lift_phase}"
+        if self.shift:
+            text += f" shift {_num(self.shift)}"
+        return text
+
+
+Segment = Rest | Hold | Lift | Wobble | Stand | Band | Cycle
 
 
 def check_shares(shares: Iterable[float]) -> tuple[float, float, float]:
@@ -255,7 +373,7 @@ class Script:
         if not self.segments:
             raise ScriptError("a script needs at least one segment (rest, hold, lift or wobble)")
         for segment in self.segments:
-            if not isinstance(segment, Rest | Hold | Lift | Wobble):
+            if not isinstance(segment, Rest | Hold | Lift | Wobble | Stand | Band | Cycle):
                 raise ScriptError(f"not a segment: {segment!r}")
             if isinstance(segment, Wobble) and segment.at_s is not None:
                 raise ScriptError("a wobble between segments has no start time (@)")
@@ -306,6 +424,8 @@ class Script:
 _GRAMMAR = (
     "rest SECONDS [lifted | load N]; hold SECONDS [shares H,L,B] [load N] "
     "[wobble SECONDS@AT [POINT]]; lift POINT SECONDS [load N]; wobble SECONDS [POINT]; "
+    "stand SECONDS [load N]; band SECONDS [pulls N] [load N]; "
+    "rise|squat|lunge SECONDS [peak N] [lift POINT[@up|top|down]] [shift F]; "
     "drift POINT RATE%/h | RATEN/h"
 )
 
@@ -320,25 +440,32 @@ def _number(what: str, token: str | None) -> float:
 
 def _parse_item(tokens: list[str]) -> Segment | Drift:
     kind, args = tokens[0].lower(), tokens[1:]
-    if kind == "rest":
-        return _parse_rest(args)
-    if kind == "hold":
-        return _parse_hold(args)
-    if kind == "lift":
-        if len(args) not in (2, 4):
-            raise ScriptError("expected: lift POINT SECONDS [load N]")
-        load = _parse_load_option(args[2:])
-        return Lift(_check_point("lift point", args[0]), _number("lift duration", args[1]), load)
-    if kind == "wobble":
-        if len(args) not in (1, 2) or "@" in args[0]:
-            raise ScriptError(
-                "expected: wobble SECONDS [POINT] (wobble SECONDS@AT goes inside a hold)"
-            )
-        point = args[1] if len(args) == 2 else "little_toe"
-        return Wobble(_number("wobble duration", args[0]), _check_point("wobble point", point))
-    if kind == "drift":
-        return _parse_drift(args)
+    parse = _PARSERS.get(kind)
+    if parse is not None:
+        return parse(args)
+    if kind in CYCLE_KINDS:
+        return _parse_cycle(kind, args)
     raise ScriptError(f"unknown segment {tokens[0]!r}; segments are: {_GRAMMAR}")
+
+
+def _parse_lift(args: list[str]) -> Lift:
+    if len(args) not in (2, 4):
+        raise ScriptError("expected: lift POINT SECONDS [load N]")
+    load = _parse_load_option(args[2:])
+    return Lift(_check_point("lift point", args[0]), _number("lift duration", args[1]), load)
+
+
+def _parse_wobble(args: list[str]) -> Wobble:
+    if len(args) not in (1, 2) or "@" in args[0]:
+        raise ScriptError("expected: wobble SECONDS [POINT] (wobble SECONDS@AT goes inside a hold)")
+    point = args[1] if len(args) == 2 else "little_toe"
+    return Wobble(_number("wobble duration", args[0]), _check_point("wobble point", point))
+
+
+def _parse_stand(args: list[str]) -> Stand:
+    if not args:
+        raise ScriptError("expected: stand SECONDS [load N]")
+    return Stand(_number("stand duration", args[0]), _parse_load_option(args[1:]))
 
 
 def _parse_load_option(args: list[str]) -> float | None:
@@ -390,6 +517,54 @@ def _parse_hold(args: list[str]) -> Hold:
     return Hold(duration, shares, load, tuple(wobbles))
 
 
+def _parse_band(args: list[str]) -> Band:
+    if not args:
+        raise ScriptError("expected: band SECONDS [pulls N] [load N]")
+    duration = _number("band duration", args[0])
+    pulls = 0
+    load: float | None = None
+    rest = args[1:]
+    while rest:
+        option = rest.pop(0)
+        if option == "pulls" and rest:
+            count = _number("pulls", rest.pop(0))
+            if not count.is_integer():
+                raise ScriptError(f"pulls must be a whole number, got {count:g}")
+            pulls = int(count)
+        elif option == "load" and rest:
+            load = _number("load", rest.pop(0))
+        else:
+            raise ScriptError(f"unexpected {option!r}; band options are 'pulls N' and 'load N'")
+    return Band(duration, pulls, load)
+
+
+def _parse_cycle(kind: str, args: list[str]) -> Cycle:
+    if not args:
+        raise ScriptError(f"expected: {kind} SECONDS [peak N] [lift POINT[@PHASE]] [shift F]")
+    duration = _number(f"{kind} duration", args[0])
+    peak: float | None = None
+    lift: str | None = None
+    phase = "top"
+    shift = 0.0
+    rest = args[1:]
+    while rest:
+        option = rest.pop(0)
+        if option == "peak" and rest:
+            peak = _number("peak", rest.pop(0))
+        elif option == "lift" and rest:
+            point, _, at = rest.pop(0).partition("@")
+            lift = _check_point("lift point", point)
+            phase = at or "top"
+        elif option == "shift" and rest:
+            shift = _number("shift", rest.pop(0))
+        else:
+            raise ScriptError(
+                f"unexpected {option!r}; {kind} options are 'peak N', "
+                "'lift POINT[@up|top|down]' and 'shift F'"
+            )
+    return Cycle(kind, duration, peak, lift, phase, shift)
+
+
 def _parse_drift(args: list[str]) -> Drift:
     if len(args) != 2:
         raise ScriptError("expected: drift POINT RATE with RATE like 5%/h or 0.5N/h")
@@ -400,6 +575,17 @@ def _parse_drift(args: list[str]) -> Drift:
     if rate.endswith("N/h"):
         return Drift(point, offset_n_per_h=_number("drift offset", rate[:-3]))
     raise ScriptError(f"drift rate must end in %/h (gain) or N/h (offset), got {rate!r}")
+
+
+_PARSERS: dict[str, Callable[[list[str]], Segment | Drift]] = {
+    "rest": _parse_rest,
+    "hold": _parse_hold,
+    "lift": _parse_lift,
+    "wobble": _parse_wobble,
+    "drift": _parse_drift,
+    "stand": _parse_stand,
+    "band": _parse_band,
+}
 
 
 def default_session() -> Script:

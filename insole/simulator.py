@@ -59,12 +59,16 @@ from insole.frames import SENSORS, Frame
 from insole.recording_csv import write_recording
 from insole.settings import DEFAULT_SENSOR_POSITIONS_MM
 from insole.sim_script import (
+    BAND_PULL_S,
+    Band,
+    Cycle,
     Hold,
     Lift,
     Rest,
     Script,
     ScriptError,
     Segment,
+    Stand,
     default_session,
 )
 
@@ -124,6 +128,27 @@ LIFT_LOAD_FACTOR = 0.9
 """Lifting a point drops the total a little: that point's push is not fully moved."""
 WOBBLE_SHARE = 0.03
 """Share left on the wobbling point at the bottom of a wobble."""
+STAND_LOAD_N = 250.0
+"""Standing on the foot, total on the three points (Moticon S04 one-foot quiet standing
+put 75-146 N on its three sensor regions for a light subject; a runner pressing the
+tripod down carries more)."""
+CYCLE_PEAK_FACTOR: dict[str, float] = {"rise": 4.0, "squat": 1.5, "lunge": 1.4}
+"""Default peak of a rep segment as a multiple of the level before it: standing up from a
+seated hold (80 N) puts body weight on the foot (about 320 N); in a slow squat the three
+points carry most at depth; a band pull in a lunge pushes the front foot down."""
+CYCLE_UP = 0.4
+"""Fraction of a rep segment spent with the load rising (as much again falling)."""
+LIFT_WINDOWS: dict[str, tuple[float, float]] = {
+    "up": (0.1, 0.24),
+    "top": (0.38, 0.62),
+    "down": (0.83, 0.95),
+}
+"""Where in a rep segment (0..1) a scripted lift happens, per phase: well inside the
+phase a counter sees, so the phase of the loss is unambiguous."""
+LIFT_EDGE = 0.03
+"""Ramp into and out of a lift inside a rep (fraction of the rep)."""
+BAND_PULL_FRACTION = 0.30
+"""A band pull takes this fraction of the heel and big-toe forces away at its height."""
 SWAY_FADE_SHARE = 0.05
 """Sway moves load onto a point only in proportion up to this share: a point off the
 ground cannot be loaded by sway."""
@@ -303,6 +328,17 @@ class SimulatedFoot:
                     pieces.append(_Piece("wobble", wobble.duration_s, dip, segment))
                     start = at + wobble.duration_s
                 pieces.append(_Piece("hold", segment.duration_s - start, target, segment))
+            elif isinstance(segment, Stand):
+                load = STAND_LOAD_N if segment.load_n is None else segment.load_n
+                target = _hold_forces(rng, None, load)
+                pieces.append(_Piece("stand", segment.duration_s, target, segment))
+            elif isinstance(segment, Band):
+                target = _hold_forces(rng, None, segment.load_n)
+                pieces.append(_Piece("band", segment.duration_s, target, segment))
+            elif isinstance(segment, Cycle):
+                # The rep starts and ends at the level before it (its profile is added
+                # on top in _ramped_targets).
+                pieces.append(_Piece(segment.kind, segment.duration_s, previous, segment))
             elif isinstance(segment, Lift):
                 base = _hold_forces(rng, None, segment.load_n)
                 target = _drop(base, segment.point, LIFT_SHARE, LIFT_LOAD_FACTOR)
@@ -363,9 +399,64 @@ class SimulatedFoot:
             else:
                 keep = (ks >= 0) & (ks <= n)
                 target[ks[keep]] = blend[keep]
+        start = 0.0
+        for piece, end in zip(self._pieces, ends, strict=True):
+            if isinstance(piece.segment, Cycle | Band):
+                first = math.ceil(start * rate)
+                last = min(n, math.floor(float(end) * rate))
+                ks = np.arange(first, last + 1)
+                u = (ks / rate - start) / (float(end) - start)
+                delta = _profile_delta(piece, np.clip(u, 0.0, 1.0))
+                target[ks] += delta
+            start = float(end)
         if self.loop:
             target[n] = target[0]
-        return np.asarray(target, dtype=np.float64)
+        return np.asarray(np.maximum(target, 0.0), dtype=np.float64)
+
+
+def _profile_delta(piece: _Piece, u: Array) -> Array:
+    """Forces to add to a rep or band piece's level at positions ``u`` (0..1) in it.
+
+    Zero at both ends, so the piece joins its neighbours without a jump.
+    """
+    base = np.array(piece.forces_n, dtype=np.float64)
+    segment = piece.segment
+    if isinstance(segment, Band):
+        delta = np.zeros((len(u), 3))
+        if segment.pulls:
+            t = u * piece.duration_s
+            spacing = piece.duration_s / segment.pulls
+            for k in range(segment.pulls):
+                x = (t - (k + 0.5) * spacing) / BAND_PULL_S + 0.5
+                dip = np.where((x > 0) & (x < 1), np.sin(np.pi * np.clip(x, 0, 1)) ** 2, 0.0)
+                delta[:, 0] -= BAND_PULL_FRACTION * base[0] * dip
+                delta[:, 2] -= BAND_PULL_FRACTION * base[2] * dip
+        return delta
+    assert isinstance(segment, Cycle)
+    base_total = float(base.sum())
+    base_shares = base / base_total if base_total > 0 else np.array([1 / 3] * 3)
+    peak = segment.peak_n
+    if peak is None:
+        peak = base_total * CYCLE_PEAK_FACTOR[segment.kind]
+    # Linear ramps: a counter's thresholds (fractions of the excursion) then fall at
+    # predictable places in the rep, so a scripted lift lands in the phase it names.
+    bump = np.clip(np.minimum(u, 1.0 - u) / CYCLE_UP, 0.0, 1.0)
+    total = base_total + bump * (peak - base_total)
+    shares = np.tile(base_shares, (len(u), 1))
+    shares[:, 1] -= 0.5 * segment.shift * bump
+    shares[:, 2] += 0.5 * segment.shift * bump
+    shares = np.clip(shares, 0.0, 1.0)
+    shares /= shares.sum(axis=1)[:, None]
+    if segment.lift is not None:
+        i = SENSORS.index(segment.lift)
+        lo, hi = LIFT_WINDOWS[segment.lift_phase]
+        w = np.minimum(_smoothstep((u - lo) / LIFT_EDGE), _smoothstep((hi - u) / LIFT_EDGE))
+        kept = shares[:, i] * (1.0 - w) + LIFT_SHARE * w
+        others = 1.0 - shares[:, i]
+        scale = np.where(others > 0, (1.0 - kept) / np.where(others > 0, others, 1.0), 0.0)
+        shares = shares * scale[:, None]
+        shares[:, i] = kept
+    return np.asarray(shares * total[:, None] - base, dtype=np.float64)
 
 
 def _forces(shares: Sequence[float], load_n: float) -> tuple[float, float, float]:

@@ -60,6 +60,7 @@ __all__ = [
     "CalibrationNotFoundError",
     "FrameRangeError",
     "LogInputError",
+    "RunnerNotFoundError",
     "SchemaTooNewError",
     "SessionLog",
     "SessionNotFoundError",
@@ -114,6 +115,10 @@ class CalibrationNotFoundError(_NotFoundError):
     """No calibration has the given id."""
 
 
+class RunnerNotFoundError(_NotFoundError):
+    """No runner has the given id."""
+
+
 @dataclass(frozen=True)
 class SessionSummary:
     """One session with its hold counts (what the review list and the trend view show).
@@ -137,6 +142,7 @@ class SessionSummary:
     calibration_id: int | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    runner_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (datetimes as ISO 8601 UTC text)."""
@@ -155,6 +161,7 @@ class SessionSummary:
             "calibration_id": self.calibration_id,
             "settings": self.settings,
             "meta": self.meta,
+            "runner_id": self.runner_id,
         }
 
 
@@ -175,10 +182,16 @@ class _OpenSession:
     recent_chunks: int = 0
 
 
-_SUMMARY_SQL = """
+# Counts and mean score cover the holds and the reps (rep modes) of a session.
+_REPS_OF = "(SELECT {} FROM reps AS r WHERE r.session_id = s.id{})"
+_SUMMARY_SQL = f"""
     SELECT s.id, s.started_at, s.ended_at, s.status, s.exercise, s.foot, s.source,
-           s.calibration_id, s.settings, s.meta,
-           COALESCE(SUM(h.outcome = 'correct'), 0), COUNT(h.id), AVG(h.score)
+           s.calibration_id, s.settings, s.meta, s.runner_id,
+           COALESCE(SUM(h.outcome = 'correct'), 0)
+               + {_REPS_OF.format("COUNT(*)", " AND r.outcome = 'correct'")},
+           COUNT(h.id) + {_REPS_OF.format("COUNT(*)", "")},
+           (COALESCE(SUM(h.score), 0) + {_REPS_OF.format("COALESCE(SUM(r.score), 0)", "")})
+               / NULLIF(COUNT(h.id) + {_REPS_OF.format("COUNT(*)", "")}, 0)
     FROM sessions AS s LEFT JOIN holds AS h ON h.session_id = s.id
 """
 _HOLD_COLUMNS = ", ".join(HOLD_FIELDS)
@@ -276,6 +289,7 @@ class SessionLog:
         source: str,
         settings: dict[str, Any],
         calibration_id: int | None = None,
+        runner_id: int | None = None,
     ) -> int:
         """Create an open session and return its id (committed at once)."""
         started = _utc_text(started_at, "started_at")
@@ -291,10 +305,12 @@ class SessionLog:
                 ).fetchone()
             ):
                 raise CalibrationNotFoundError(f"no calibration with id {calibration_id}")
+            if runner_id is not None:
+                _require_runner(conn, runner_id)
             cursor = conn.execute(
                 "INSERT INTO sessions (started_at, status, exercise, foot, source, settings,"
-                " calibration_id) VALUES (?, 'open', ?, ?, ?, ?, ?)",
-                (started, exercise, foot, source, settings_json, calibration_id),
+                " calibration_id, runner_id) VALUES (?, 'open', ?, ?, ?, ?, ?, ?)",
+                (started, exercise, foot, source, settings_json, calibration_id, runner_id),
             )
             session_id = int(cursor.lastrowid or 0)
             self._open[session_id] = _OpenSession()
@@ -376,10 +392,19 @@ class SessionLog:
             ).fetchall()
         return [_summary(row) for row in rows]
 
-    def trends(self, exercise: str | None = None) -> list[SessionSummary]:
-        """Sessions oldest first (optionally of one exercise): the rows of the trend view."""
-        where = "" if exercise is None else " WHERE s.exercise = ?"
-        params: tuple[Any, ...] = () if exercise is None else (exercise,)
+    def trends(
+        self, exercise: str | None = None, runner_id: int | None = None
+    ) -> list[SessionSummary]:
+        """Sessions oldest first (optionally of one exercise and/or one runner)."""
+        clauses = []
+        params: list[Any] = []
+        if exercise is not None:
+            clauses.append("s.exercise = ?")
+            params.append(exercise)
+        if runner_id is not None:
+            clauses.append("s.runner_id = ?")
+            params.append(runner_id)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
         with self._file.reader() as conn:
             rows = conn.execute(
                 _SUMMARY_SQL + where + " GROUP BY s.id ORDER BY s.started_at, s.id", params
@@ -618,6 +643,111 @@ class SessionLog:
             # Never more chunks than were replaced: each replaced one held <= MAX frames.
             _insert_chunks(conn, session_id, first_seq, steps)
 
+    def add_rep(self, session_id: int, rep: dict[str, Any]) -> int:
+        """Log a finished rep (``insole.exercises.Rep.to_dict()``); committed at once.
+
+        Unlike holds, a rep is not kept in memory when the disk is full: the caller gets
+        :class:`StorageFullError` and still holds the record.
+        """
+        if not isinstance(rep, dict):
+            raise LogInputError(f"rep must be a dict (Rep.to_dict()), got {type(rep).__name__}")
+        try:
+            values = [float(rep[k]) for k in ("start_s", "end_s", "duration_s", "score")]
+        except (KeyError, TypeError, ValueError) as err:
+            raise LogInputError(
+                f"rep needs numeric start_s, end_s, duration_s and score: {err}"
+            ) from err
+        if not all(math.isfinite(v) for v in values):
+            raise LogInputError(f"rep figures must be finite, got {values}")
+        outcome = rep.get("outcome")
+        if outcome not in ("correct", "faulty"):
+            raise LogInputError(f"rep outcome must be one of correct, faulty, got {outcome!r}")
+        data = _to_json(rep, "rep")
+        with self._lock, self._file.transaction("log a rep") as conn:
+            _require_session(conn, session_id)
+            cursor = conn.execute(
+                "INSERT INTO reps (session_id, start_s, end_s, duration_s, outcome, score, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, *values[:3], outcome, values[3], data),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def reps(self, session_id: int) -> list[dict[str, Any]]:
+        """The session's reps in time order (the dictionaries given to :meth:`add_rep`)."""
+        with self._file.reader() as conn:
+            _require_session(conn, session_id)
+            rows = conn.execute(
+                "SELECT data FROM reps WHERE session_id = ? ORDER BY start_s, id", (session_id,)
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    # ------------------------------------------------------------------ runners
+    def add_runner(
+        self,
+        *,
+        name: str,
+        foot: str,
+        created_at: datetime,
+        targets: dict[str, Any] | None = None,
+        calibration_id: int | None = None,
+    ) -> int:
+        """Store a runner profile and return its id (names are unique).
+
+        The store checks only types and references; ``insole.runners`` validates the
+        profile (foot, targets) before it gets here.
+        """
+        created = _utc_text(created_at, "created_at")
+        targets_json = _to_json(targets or {}, "targets")
+        if not isinstance(name, str) or not name.strip():
+            raise LogInputError(f"runner name must be a non-empty string, got {name!r}")
+        with self._lock, self._file.transaction("add a runner") as conn:
+            _require_calibration(conn, calibration_id)
+            if conn.execute("SELECT 1 FROM runners WHERE name = ?", (name,)).fetchone():
+                raise LogInputError(f"a runner named {name!r} exists already")
+            cursor = conn.execute(
+                "INSERT INTO runners (created_at, name, foot, targets, calibration_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (created, name, foot, targets_json, calibration_id),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def update_runner(self, runner_id: int, **changes: Any) -> None:
+        """Change a runner's ``name``, ``foot``, ``targets`` or ``calibration_id``."""
+        allowed = ("name", "foot", "targets", "calibration_id")
+        unknown = sorted(set(changes) - set(allowed))
+        if unknown:
+            raise LogInputError(
+                f"unknown runner field {unknown[0]!r}; allowed: {', '.join(allowed)}"
+            )
+        if "targets" in changes:
+            changes["targets"] = _to_json(changes["targets"], "targets")
+        with self._lock, self._file.transaction("update a runner") as conn:
+            _require_runner(conn, runner_id)
+            if "calibration_id" in changes:
+                _require_calibration(conn, changes["calibration_id"])
+            for name, value in changes.items():
+                conn.execute(f"UPDATE runners SET {name} = ? WHERE id = ?", (value, runner_id))
+
+    def runner(self, runner_id: int) -> dict[str, Any]:
+        """One runner as a dictionary; :class:`RunnerNotFoundError` if there is none."""
+        with self._file.reader() as conn:
+            row = conn.execute(_RUNNER_SQL + " WHERE id = ?", (runner_id,)).fetchone()
+        if row is None:
+            raise RunnerNotFoundError(f"no runner with id {runner_id}")
+        return _runner_dict(row)
+
+    def list_runners(self) -> list[dict[str, Any]]:
+        """Every runner, by name."""
+        with self._file.reader() as conn:
+            rows = conn.execute(_RUNNER_SQL + " ORDER BY name, id").fetchall()
+        return [_runner_dict(row) for row in rows]
+
+    def delete_runner(self, runner_id: int) -> None:
+        """Delete a runner; their sessions stay, no longer linked to anyone."""
+        with self._lock, self._file.transaction("delete a runner") as conn:
+            if conn.execute("DELETE FROM runners WHERE id = ?", (runner_id,)).rowcount == 0:
+                raise RunnerNotFoundError(f"no runner with id {runner_id}")
+
     # ------------------------------------------------------------------ calibrations, settings
     def save_calibration(self, data: dict[str, Any], label: str, created_at: datetime) -> int:
         """Store a calibration (an opaque JSON object) and return its id."""
@@ -781,6 +911,33 @@ def _check_hold(hold: Hold) -> None:
             raise LogInputError(f"hold field {name} must be a finite number, got {value!r}")
 
 
+_RUNNER_SQL = "SELECT id, created_at, name, foot, targets, calibration_id FROM runners"
+
+
+def _runner_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    rid, created, name, foot, targets, cal_id = row
+    return {
+        "id": int(rid),
+        "created_at": created,
+        "name": name,
+        "foot": foot,
+        "targets": json.loads(targets),
+        "calibration_id": cal_id,
+    }
+
+
+def _require_runner(conn: sqlite3.Connection, runner_id: int) -> None:
+    if conn.execute("SELECT 1 FROM runners WHERE id = ?", (runner_id,)).fetchone() is None:
+        raise RunnerNotFoundError(f"no runner with id {runner_id}")
+
+
+def _require_calibration(conn: sqlite3.Connection, calibration_id: int | None) -> None:
+    if calibration_id is None:
+        return
+    if not conn.execute("SELECT 1 FROM calibrations WHERE id = ?", (calibration_id,)).fetchone():
+        raise CalibrationNotFoundError(f"no calibration with id {calibration_id}")
+
+
 def _require_session(conn: sqlite3.Connection, session_id: int) -> None:
     if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
         raise SessionNotFoundError(f"no session with id {session_id}")
@@ -798,6 +955,7 @@ def _summary(row: tuple[Any, ...]) -> SessionSummary:
         cal_id,
         settings,
         meta,
+        runner_id,
         correct,
         attempted,
         mean_score,
@@ -821,6 +979,7 @@ def _summary(row: tuple[Any, ...]) -> SessionSummary:
         calibration_id=cal_id,
         settings=json.loads(settings),
         meta=json.loads(meta),
+        runner_id=runner_id,
     )
 
 

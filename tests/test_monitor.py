@@ -164,3 +164,25 @@ def test_close_completes_a_running_set(store: SessionLog) -> None:
     mon.close()
     assert store.get_session(session_id).status == "completed"
     assert [h.outcome for h in store.holds(session_id)] == ["correct", "short"]
+
+
+def test_a_rep_exercise_set_logs_reps(monitor: Monitor, store: SessionLog) -> None:
+    from insole.exercises.examples import EXPECTED
+    from insole.recording_csv import read_recording
+    from tests.scripted import to_volts
+
+    frames = read_recording(Path(__file__).parent.parent / "examples" / "sit_to_stand_session.csv")
+    expected = [outcome for outcome, _, _ in EXPECTED["sit_to_stand"]]
+    with monitor.subscribe() as sub:
+        session_id = monitor.start_set(exercise="sit_to_stand")
+        for frame in to_volts(frames):
+            monitor.process(frame)
+        summary = monitor.stop_set()
+        kinds = [k for k, _ in drain(sub)]
+    reps = store.reps(session_id)
+    assert [r["outcome"] for r in reps] == expected
+    assert kinds.count("rep_ended") == len(expected)
+    assert summary["correct"] == expected.count("correct")
+    assert summary["attempted"] == len(expected)
+    assert store.get_session(session_id).exercise == "sit_to_stand"
+    assert store.holds(session_id) == []

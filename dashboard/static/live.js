@@ -16,6 +16,14 @@
   var MESSAGE_MS = 4000;      // how long a reply to a control stays on screen
 
   function $(id) { return document.getElementById(id); }
+  // Frames come 25 times a second: touch the page only where something changed (cheaper
+  // on a slow tablet, and a screen reader hears a live region only when it says more).
+  function setText(el, value) {
+    if (el.textContent !== value) { el.textContent = value; }
+  }
+  function setAttr(el, name, value) {
+    if (el.getAttribute(name) !== value) { el.setAttribute(name, value); }
+  }
 
   // ---- Texts ---------------------------------------------------------------------------
   function tr(key, values) {
@@ -205,10 +213,10 @@
       var tile = $("share-" + name);
       var cls = shares ? level(shares[i], i) : "idle";
       if (f.off_point === name && cls === "ok") { cls = "warn"; }
-      point.setAttribute("r", shares ? (5 + 22 * Math.sqrt(shares[i])).toFixed(1) : "5");
-      point.setAttribute("class", "point " + cls);
+      setAttr(point, "r", shares ? (5 + 22 * Math.sqrt(shares[i])).toFixed(1) : "5");
+      setAttr(point, "class", "point " + cls);
       tile.className = "share " + cls;
-      $("share-value-" + name).textContent = shares ? Math.round(shares[i] * 100) + "%" : "–";
+      setText($("share-value-" + name), shares ? Math.round(shares[i] * 100) + "%" : "–");
     });
 
     // Centre of pressure and its trail
@@ -244,8 +252,7 @@
     }
     state.className = "state " + stateClass;
     state.dataset.cueKey = f.cue_key || "";
-    $("state-word").textContent = word;
-    $("cue").textContent = f.cue_key ? tr("cue." + f.cue_key) : (f.cue || "");
+    setText($("state-word"), word);
 
     // Hold timer
     var hold = f.hold || { state: "idle", elapsed_s: 0, target_s: config.hold_target_s };
@@ -253,11 +260,12 @@
     var elapsed = hold.state === "idle" ? 0 : hold.elapsed_s || 0;
     var complete = elapsed >= target && hold.state !== "idle";
     $("hold-fill").style.width = Math.min(100, 100 * elapsed / target).toFixed(1) + "%";
-    $("hold-bar").setAttribute("aria-valuenow", elapsed.toFixed(1));
-    $("hold-bar").setAttribute("aria-valuemax", String(target));
-    $("hold-time").textContent = tr("live.hold.time", { elapsed: fmt(elapsed, 1), target: fmt(target, 1, 0) });
+    setAttr($("hold-bar"), "aria-valuenow", elapsed.toFixed(1));
+    setAttr($("hold-bar"), "aria-valuemax", String(target));
+    setText($("hold-time"), tr("live.hold.time", { elapsed: fmt(elapsed, 1), target: fmt(target, 1, 0) }));
     document.querySelector(".hold").className = "hold hold-" + hold.state + (complete ? " hold-complete" : "");
-    if (complete && f.balanced) { $("cue").textContent = tr("live.hold.complete"); }
+    var cue = f.cue_key ? tr("cue." + f.cue_key) : (f.cue || "");
+    setText($("cue"), complete && f.balanced ? tr("live.hold.complete") : cue);
     if (complete && !completeCued) {
       completeCued = true;
       cues.holdComplete();
@@ -276,31 +284,31 @@
   function renderSet(setInfo) {
     var running = !!setInfo.running;
     var started = running || (setInfo.attempted || 0) > 0;
-    $("reps").textContent = started
+    setText($("reps"), started
       ? tr("live.reps.count", { correct: setInfo.correct || 0, target: setInfo.rep_target || config.rep_target })
-      : tr("live.reps.idle");
-    $("attempted").textContent = started ? tr("live.reps.attempted", { attempted: setInfo.attempted || 0 }) : "";
+      : tr("live.reps.idle"));
+    setText($("attempted"), started ? tr("live.reps.attempted", { attempted: setInfo.attempted || 0 }) : "");
     if (running !== setRunning) {
       setRunning = running;
       keepAwake(running);
     }
     var button = $("set-toggle");
-    button.textContent = tr(running ? "live.control.stop" : "live.control.start");
+    setText(button, tr(running ? "live.control.stop" : "live.control.start"));
     button.classList.toggle("running", running);
   }
 
   function renderLastHold(last) {
     var el = $("last-hold");
     if (!last) {
-      el.textContent = tr("live.last_hold.none");
+      setText(el, tr("live.last_hold.none"));
       el.className = "";
       return;
     }
-    el.textContent = tr("live.last_hold.text", {
+    setText(el, tr("live.last_hold.text", {
       outcome: tr("outcome." + last.outcome),
       duration: fmt(last.duration_s, 1),
       score: fmt(last.score, 0)
-    });
+    }));
     el.className = last.outcome;
   }
 
@@ -432,6 +440,10 @@
       body: JSON.stringify(body || {})
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 401 && data.pair_url) {
+          // This tablet is not (or no longer) paired: go to the pairing page.
+          window.location.assign(data.pair_url);
+        }
         if (!response.ok) {
           throw new Error(data.message || response.status + " " + response.statusText);
         }

@@ -7,18 +7,27 @@ import json
 import sys
 from pathlib import Path
 
-from insole.analysis import analyze_frames, format_table
+from insole.analysis import analyze_exercise, analyze_frames, format_exercise_table, format_table
 from insole.recording_csv import read_recording
-from insole.settings import Settings
+from insole.settings import EXERCISES, Settings
 
 NAME = "analyze"
-HELP = "count and score the holds in a recording CSV (time_s,heel_n,little_toe_n,big_toe_n)"
+HELP = (
+    "count and score the holds (or reps) in a recording CSV (time_s,heel_n,little_toe_n,big_toe_n)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options: the file, output format and the rule's settings."""
     parser.add_argument("file", type=Path, help="recording CSV file")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--exercise",
+        choices=EXERCISES,
+        default="arch_hold",
+        metavar="MODE",
+        help=f"exercise mode: {', '.join(EXERCISES)} (default arch_hold)",
+    )
     parser.add_argument("--hold-target", type=float, metavar="S", help="hold target (default 8)")
     parser.add_argument("--grace", type=float, metavar="S", help="grace time (default 0.5)")
     parser.add_argument("--min-share", type=float, metavar="F", help="minimum share (0.10)")
@@ -74,11 +83,14 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    analysis = analyze_frames(frames, settings, progress if show_progress else None)
+    report = progress if show_progress else None
+    if args.exercise == "arch_hold":
+        analysis = analyze_frames(frames, settings, report)
+        doc, table = analysis.to_json(), format_table(analysis)
+    else:
+        exercise = analyze_exercise(frames, args.exercise, settings, report)
+        doc, table = exercise.to_json(), format_exercise_table(exercise)
     if show_progress:
         print(" " * 60, end="\r", file=sys.stderr)
-    if args.json:
-        print(json.dumps(analysis.to_json(), indent=2))
-    else:
-        print(format_table(analysis))
+    print(json.dumps(doc, indent=2) if args.json else table)
     return 0

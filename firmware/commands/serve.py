@@ -44,6 +44,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-gpio", action="store_true", help="no LED, buzzer or button")
     parser.add_argument(
+        "--led", choices=("rgb", "single", "none"), default="rgb",
+        help="status LED: rgb (common-cathode RGB, default), single (one LED on the green "
+        "pin) or none",
+    )
+    parser.add_argument(
+        "--buzzer", choices=("tonal", "active", "none"), default="tonal",
+        help="tonal (passive piezo, default), active (buzzer with its own oscillator) or none",
+    )
+    parser.add_argument(
         "--unplug",
         action="append",
         default=[],
@@ -76,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         rate_hz=args.rate,
         data_dir=args.data_dir,
         gpio=not args.no_gpio,
+        led=args.led,
+        buzzer=args.buzzer,
         unplug=tuple(Unplug.parse(text) for text in args.unplug),
     )
     return serve(options)

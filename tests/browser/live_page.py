@@ -72,6 +72,30 @@ def overflowing(driver: Any) -> list[str]:
     return found
 
 
+def widest_share_overflows(driver: Any) -> list[str]:
+    """Share tiles in which the widest value, "100%", would not fit (empty when all fit)."""
+    found: list[str] = driver.execute_script(
+        """
+        var bad = [];
+        document.querySelectorAll('.share').forEach(function (tile) {
+          var probe = tile.querySelector('.share-value').cloneNode();
+          probe.removeAttribute('id');
+          probe.textContent = '100%';
+          probe.style.position = 'absolute';
+          probe.style.visibility = 'hidden';
+          tile.appendChild(probe);
+          var width = probe.getBoundingClientRect().width;
+          probe.remove();
+          if (width > tile.clientWidth) {
+            bad.push(tile.id + ': ' + width + ' > ' + tile.clientWidth);
+          }
+        });
+        return bad;
+        """
+    )
+    return found
+
+
 def requested_urls(driver: Any) -> list[str]:
     """Every URL the browser requested since the last call (from the performance log)."""
     urls = []

@@ -23,8 +23,7 @@ from tests.browser.service import Service, running_service
 
 pytestmark = pytest.mark.browser
 
-# Rests with the foot lifted: a relaxed seated foot leaves the little-toe ball unloaded,
-# which the sampler's health check cannot tell from an unplugged sensor.
+# Rests with the foot lifted, so that every rest looks the same on all three points.
 SCRIPT = "rest 3 lifted; hold 9; rest 3 lifted; hold 5"
 LOOP_S = 20.0
 SERVE_ARGS = ["--source", "emulated", "--no-gpio", "--script", SCRIPT]
@@ -105,8 +104,9 @@ def test_simulated_insole_is_announced(page: Any) -> None:
 
 def test_unplugged_sensor_shows_its_fault_banner(browser: Any) -> None:
     # A service of its own (it starts in a fraction of a second) whose big-toe sensor comes
-    # loose 2 s after start and stays loose.
-    with running_service([*SERVE_ARGS, "--unplug", "big_toe@2"]) as faulty:
+    # loose 5 s after start, in the middle of the first hold, and stays loose. (Unplugged
+    # while unloaded it would read like any unloaded point: 0 V, no fault to see.)
+    with running_service([*SERVE_ARGS, "--unplug", "big_toe@5"]) as faulty:
         browser.get(faulty.url + "/")
         shown = wait_for(
             "the sensor fault banner", lambda: banners(browser).get("sensor_fault.big_toe")
@@ -176,6 +176,38 @@ def test_layout_fits_the_screen(page: Any, shot_dir: Path, width: int, height: i
     time.sleep(0.3)  # let the trail grow and fonts settle for the picture
     page.save_screenshot(str(shot_dir / f"live-{width}x{height}.png"))
     assert live_page.overflowing(page) == []
+    assert live_page.widest_share_overflows(page) == []
+
+
+def test_record_target_redraws_the_target_zone(page: Any) -> None:
+    def zone() -> str:
+        points: str = page.execute_script(
+            "return document.getElementById('zone').getAttribute('points')"
+        )
+        return points
+
+    before = zone()
+
+    def hold_just_started() -> bool:
+        elapsed = re.match(r"([\d.]+) /", text(page, "hold-time"))
+        return (
+            text(page, "state-word") == "Balanced"
+            and elapsed is not None
+            and (float(elapsed[1]) < 1.0)
+        )
+
+    # Capture during a hold (every hold of the script lasts at least 5 s).
+    wait_for("a hold to start", hold_just_started, timeout_s=LOOP_S, poll_s=0.05)
+    page.find_element("id", "capture").click()
+    wait_for(
+        "the target to be saved",
+        lambda: text(page, "message") == "Personal target saved",
+        timeout_s=10,
+        poll_s=0.05,
+    )
+    after = zone()
+    assert after != before
+    assert len(after.split()) >= 3
 
 
 def test_no_console_errors_and_no_request_leaves_the_host(page: Any) -> None:

@@ -59,7 +59,7 @@ def record_session(
         started_at=started_at,
         exercise="arch_hold",
         foot=foot,
-        source="simulated",
+        source="emulated",
         settings=session_settings,
     )
     log.append_frames(session_id, frames)

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app, export
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from insole.recording_csv import read_recording
 from insole.records import HOLD_FIELDS
 from insole.store import SessionLog
@@ -30,12 +31,12 @@ def log(tmp_path: Path) -> Iterator[SessionLog]:
 
 @pytest.fixture
 def app(log: SessionLog) -> Flask:
-    return create_app({"TESTING": True}, log=log)
+    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log)
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return local_test_client(app)
 
 
 @pytest.fixture

@@ -13,7 +13,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app, i18n
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from insole.balance import CUES
+from insole.exercises import EXERCISE_CUES
+from insole.settings import EXERCISES
 
 DASHBOARD = Path(str(resources.files("dashboard")))
 
@@ -34,12 +37,12 @@ def placeholders(text: str) -> set[str]:
 @pytest.fixture
 def app() -> Flask:
     # The language routes and the catalogues need no device.
-    return create_app({"TESTING": True})
+    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG})
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return local_test_client(app)
 
 
 @pytest.mark.parametrize("area", sorted(area_files()))
@@ -63,8 +66,10 @@ def test_merged_catalogues_have_the_same_keys() -> None:
 def test_every_cue_of_the_core_is_translated() -> None:
     catalogues = i18n.load_catalogues()
     for lang in i18n.LANGUAGES:
-        missing = [key for key in CUES if f"cue.{key}" not in catalogues[lang]]
+        missing = [key for key in {**CUES, **EXERCISE_CUES} if f"cue.{key}" not in catalogues[lang]]
         assert missing == [], f"{lang} lacks cues {missing}"
+        unnamed = [e for e in EXERCISES if f"exercise.{e}" not in catalogues[lang]]
+        assert unnamed == [], f"{lang} lacks exercise names {unnamed}"
 
 
 def test_keys_used_by_the_live_page_exist() -> None:

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from firmware.monitor import Monitor, SourceInfo
 from insole.frames import SENSORS, VoltsFrame
 from insole.store import SessionLog
@@ -32,12 +33,14 @@ def monitor(tmp_path: Path) -> Iterator[Monitor]:
 @pytest.fixture
 def app(monitor: Monitor) -> Flask:
     # A short keepalive so that a test reading an idle stream gets a chunk soon.
-    return create_app({"TESTING": True, "LIVE_KEEPALIVE_S": 0.2}, monitor=monitor)
+    return create_app(
+        {"TESTING": True, **LOCAL_TEST_CONFIG, "LIVE_KEEPALIVE_S": 0.2}, monitor=monitor
+    )
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return local_test_client(app)
 
 
 def feed(monitor: Monitor, segments: list[tuple[float, tuple[float, float, float]]]) -> None:
@@ -144,8 +147,10 @@ def test_page_draws_the_configured_foot(client: FlaskClient, monitor: Monitor) -
 
 
 def test_page_without_a_monitor_is_unavailable() -> None:
-    response = create_app({"TESTING": True}).test_client().get("/api/status")
-    assert error_of(response, 503)["error"] == "service_unavailable"
+    response = local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG})).get(
+        "/api/status"
+    )
+    assert error_of(response, 503)["error"] == "unavailable"
 
 
 # -- status and latest frame ----------------------------------------------------------
@@ -229,7 +234,7 @@ def test_stop_without_a_set_conflicts(client: FlaskClient) -> None:
     ("body", "field", "message"),
     [
         ({"foot": "middle"}, "foot", "foot must be one of left, right"),
-        ({"exercise": "squat"}, "exercise", "exercise must be one of arch_hold"),
+        ({"exercise": "plank"}, "exercise", "exercise must be one of arch_hold"),
         ({"feet": "left"}, "feet", "unknown field 'feet'; allowed: exercise, foot"),
     ],
 )
@@ -341,7 +346,10 @@ def stream(client: FlaskClient) -> Iterator[Stream]:
 def test_stream_headers(stream: Stream) -> None:
     assert stream.response.status_code == 200
     assert stream.response.mimetype == "text/event-stream"
-    assert stream.response.headers["Cache-Control"] == "no-cache"
+    # no-cache for proxies and the browser; the access layer adds no-store (personal data).
+    assert {"no-cache", "no-store"} <= {
+        v.strip() for v in stream.response.headers["Cache-Control"].split(",")
+    }
     assert stream.response.headers["X-Accel-Buffering"] == "no"
 
 
@@ -430,3 +438,45 @@ def test_stream_frames_are_throttled_per_client(
     # Only the newest frame is waiting: the stale ones were dropped, none queued.
     assert frame["t_s"] == pytest.approx(0.99)
     assert re.fullmatch(r"[\d.]+", str(frame["t_s"]))
+
+
+# -- banners on every page ------------------------------------------------------------
+
+
+def banner_divs(html: str) -> dict[str, str]:
+    return dict(
+        re.findall(r'<div class="banner banner-\w+" data-banner="([\w.]+)">([^<]*)</div>', html)
+    )
+
+
+def test_every_page_shows_the_device_banners_faults_first(
+    client: FlaskClient, monitor: Monitor
+) -> None:
+    monitor.on_health({"big_toe": {"state": "stuck_zero", "message": "reads 0 V"}})
+    for url in ("/", "/review/", "/settings/"):
+        html = client.get(url).text
+        shown = banner_divs(html)
+        assert shown == {
+            "sensor_fault.big_toe": "Sensor fault: big-toe ball not responding",
+            "simulated": "Simulated insole — these are not real measurements",
+        }, url
+        assert html.index("sensor_fault.big_toe") < html.index('data-banner="simulated"')
+
+
+def test_banners_are_translated_and_state_specific(client: FlaskClient, monitor: Monitor) -> None:
+    monitor.on_health({"heel": {"state": "saturated", "message": "full scale"}})
+    html = client.get("/", headers={"Accept-Language": "de"}).text
+    assert banner_divs(html)["sensor_fault.heel"] == (
+        "Sensorfehler: Außenferse zeigt Vollausschlag (Kurzschluss?)"
+    )
+
+
+def test_pages_without_a_device_have_no_banners(tmp_path: Path) -> None:
+    with SessionLog(tmp_path / "log.sqlite3") as log:
+        html = (
+            create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log)
+            .test_client()
+            .get("/review/")
+            .text
+        )
+    assert '<div id="banners" class="banners" role="alert" aria-live="assertive"></div>' in html

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
@@ -23,7 +24,7 @@ def load_spec() -> dict[str, Any]:
 
 def app_operations() -> set[tuple[str, str]]:
     """(OpenAPI path, method) for every rule the app routes, static files aside."""
-    app = create_app({"TESTING": True})
+    app = create_app({"TESTING": True, **LOCAL_TEST_CONFIG})
     operations = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

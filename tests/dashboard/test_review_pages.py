@@ -14,10 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from insole.store import SessionLog
 from tests.dashboard.review_support import make_hold, record_session, synthetic_frames
 
-MONDAY = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+# Midday UTC: the same calendar day in any time zone the test machine may be in.
+MONDAY = datetime(2026, 11, 2, 12, 30, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -29,12 +31,12 @@ def log(tmp_path: Path) -> Iterator[SessionLog]:
 
 @pytest.fixture
 def app(log: SessionLog) -> Flask:
-    return create_app({"TESTING": True}, log=log)
+    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log)
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return local_test_client(app)
 
 
 @pytest.fixture
@@ -42,6 +44,10 @@ def session_id(log: SessionLog) -> int:
     """A 60 s session with two correct holds and a short one."""
     holds = [make_hold(5.0, 9.0, 82.0), make_hold(20.0, 5.0, 40.0), make_hold(35.0, 8.5, 77.0)]
     return record_session(log, started_at=MONDAY, frames=synthetic_frames(60.0), holds=holds)
+
+
+def local(moment: datetime, fmt: str) -> str:
+    return moment.astimezone().strftime(fmt)
 
 
 def svgs(html: str) -> list[ET.Element]:
@@ -67,22 +73,23 @@ def test_sessions_list_shows_counts_score_and_interrupted_status(
 ) -> None:
     record_session(
         log,
-        started_at=datetime(2026, 11, 9, 18, 5, tzinfo=UTC),
+        started_at=datetime(2026, 11, 9, 11, 5, tzinfo=UTC),
         frames=synthetic_frames(20.0),
         holds=[make_hold(2.0, 9.0, 70.0)],
         status="interrupted",
         foot="left",
     )
     page = client.get("/review/").text
-    assert "2026-11-02 09:30" in page
-    assert "2026-11-09 18:05" in page
+    assert local(MONDAY, "%Y-%m-%d %H:%M") in page  # the device's clock, not UTC
+    assert local(datetime(2026, 11, 9, 11, 5, tzinfo=UTC), "%Y-%m-%d %H:%M") in page
     assert "2 / 3" in page  # correct / attempted of the first session
     assert "66" in page  # mean score (82 + 40 + 77) / 3
     assert "interrupted" in page
     assert f'href="/review/{session_id}"' in page
     german = client.get("/review/", headers={"Accept-Language": "de"}).text
+    assert local(MONDAY, "%d.%m.%Y %H:%M") in german
     assert "unterbrochen" in german
-    assert "links" in german
+    assert "<td>Links</td>" in german
 
 
 def test_session_detail_plots_the_shares_with_every_hold_shaded(
@@ -103,9 +110,12 @@ def test_session_detail_plots_the_shares_with_every_hold_shaded(
     assert len(lines) == 3
     cops = [s for s in plots if "cop" in s.get("class", "").split()]
     assert len(cops) == 3
+    clip_ids = [c.find(f"{SVG}clipPath").get("id") for c in cops]
+    assert len(set(clip_ids)) == 3  # ids are unique in the page
     assert all(any(p.get("class") == "cop-path" for p in c.iter(f"{SVG}path")) for c in cops)
     # holds table: durations, outcomes, scores and the quality figures
     assert "9.0 s" in page
+    assert "simulated insole" in page  # the source, in words
     assert "5.0 s" in page
     assert page.count('class="outcome-short"') == 1
     assert "12.2 mm/s" in page or "12.3 mm/s" in page
@@ -123,7 +133,7 @@ def test_session_detail_in_german(client: FlaskClient, session_id: int) -> None:
     page = client.get(f"/review/{session_id}", headers={"Accept-Language": "de-DE"}).text
     assert "Einheit" in page
     assert "zu kurz" in page
-    assert "Großzehenballen" in page
+    assert ">Großzeh</text>" in page  # the plot legend
 
 
 @pytest.mark.parametrize(
@@ -175,7 +185,7 @@ def test_api_lists_sessions_with_the_documented_fields(
     assert body is not None
     (summary,) = body["sessions"]
     assert summary["id"] == session_id
-    assert summary["started_at"].startswith("2026-11-02T09:30")
+    assert summary["started_at"].startswith("2026-11-02T12:30")  # the API speaks UTC
     assert (summary["correct"], summary["attempted"]) == (2, 3)
     assert summary["status"] == "completed"
     assert summary["mean_score"] == pytest.approx((82 + 40 + 77) / 3)
@@ -212,6 +222,8 @@ def test_trend_groups_sessions_by_week(client: FlaskClient, log: SessionLog) -> 
     # first week: sessions of 1 and 2 holds scoring 60 and 70, weighted by holds
     assert weeks["weeks"][0]["mean_score"] == pytest.approx((60 + 2 * 70) / 3)
     assert "week of 2026-11-09" in page
+    german = client.get("/review/trend", headers={"Accept-Language": "de"}).text
+    assert "Woche ab 09.11.2026" in german
 
 
 def test_trend_without_sessions(client: FlaskClient) -> None:
@@ -267,7 +279,7 @@ def test_a_session_still_recording_cannot_be_deleted(client: FlaskClient, log: S
 
 
 def test_pages_without_a_session_log_answer_503(tmp_path: Path) -> None:
-    client = create_app({"TESTING": True}).test_client()
+    client = local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}))
     assert client.get("/review/").status_code == 503
     response = client.get("/api/sessions")
     assert response.status_code == 503

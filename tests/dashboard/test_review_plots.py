@@ -237,3 +237,23 @@ def test_calibration_plot_shows_points_and_the_fitted_curve() -> None:
     assert len(points) == 3
     curves = [p for p in root.iter(f"{SVG}path") if p.get("class", "").startswith("line")]
     assert [p.get("class") for p in curves] == ["line s-heel"]
+
+
+def test_the_enlarged_panel_fits_the_steady_hold_not_its_settling() -> None:
+    frames = synthetic_frames(9.0)
+    frames[:20, 1:] = [60.0, 1.0, 1.0]  # the first 0.2 s: nearly all load on the heel
+    svg = plots.cop_path(
+        frames,
+        DEFAULT_SENSOR_POSITIONS_MM,
+        foot="right",
+        sensor_labels=LABELS,
+        title="hold",
+        empty_text="none",
+        clip_id="cop-zoom-7",
+    )
+    root = parse(svg)
+    bar = next(t for t in root.iter(f"{SVG}text") if t.text and t.text.endswith(" mm"))
+    assert float(bar.text.split()[0]) <= 5.0  # sway of a few mm, not the 100 mm settling
+    assert root.find(f"{SVG}clipPath").get("id") == "cop-zoom-7"
+    group = next(g for g in root.iter(f"{SVG}g") if g.get("clip-path"))
+    assert group.get("clip-path") == "url(#cop-zoom-7)"

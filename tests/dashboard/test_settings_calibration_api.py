@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from firmware.monitor import Monitor, SourceInfo
 from insole.calibration import Calibration
 from insole.frames import VoltsFrame
@@ -34,12 +35,12 @@ def monitor(log: SessionLog) -> Iterator[Monitor]:
 
 @pytest.fixture
 def app(monitor: Monitor) -> Flask:
-    return create_app({"TESTING": True}, monitor=monitor)
+    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor)
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    return local_test_client(app)
 
 
 def readings(curve: FsrCurve, forces_n: list[float]) -> list[list[float]]:

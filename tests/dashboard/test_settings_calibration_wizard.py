@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from firmware.monitor import Monitor, SourceInfo
 from insole.calibration import Calibration
 from insole.frames import SENSORS, VoltsFrame
@@ -40,7 +41,7 @@ def monitor(log: SessionLog) -> Iterator[Monitor]:
 
 @pytest.fixture
 def client(monitor: Monitor) -> FlaskClient:
-    return create_app({"TESTING": True}, monitor=monitor).test_client()
+    return local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor))
 
 
 class Bench:
@@ -111,7 +112,7 @@ def test_the_wizard_fits_plots_and_saves_a_calibration(
         assert len(re.findall(rf'<circle class="point s-{sensor}"', page)) == 2
         assert f'<path class="line s-{sensor}"' in page
     flat = " ".join(page.split())
-    assert re.search(r"Heel: 1(0999|1000) Ω at 1 N, exponent 0\.80", flat)
+    assert re.search(r"Outer heel: 1(0999|1000) Ω at 1 N, exponent 0\.80", flat)
     saved = client.post("/settings/calibrate/save", data={"state": state, "label": "bench"})
     assert saved.status_code == 303
     latest = log.latest_calibration()
@@ -219,5 +220,5 @@ def test_drift_since_the_last_calibration_is_warned_about(
     bench.volts(1.2, 0.05, 0.05)  # the heel now reads several newtons unloaded
     moved = client.post("/settings/calibrate/tare", data={"state": ""}).text
     assert 'id="drift-warning"' in moved
-    assert "Heel +" in moved
-    assert "Little-toe ball" not in re.search(r'id="drift-warning">([^<]*)<', moved).group(1)
+    assert "outer heel +" in moved
+    assert "little-toe ball" not in re.search(r'id="drift-warning">([^<]*)<', moved).group(1)

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG
 from dashboard.forms import (
     NEWTONS_PER_KG,
     Form,
@@ -21,7 +22,7 @@ from insole.settings import Settings
 
 @pytest.fixture
 def app() -> Flask:
-    return create_app({"TESTING": True})
+    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG})
 
 
 @pytest.fixture(params=["en", "de"])

@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from firmware.monitor import Monitor, SourceInfo
 from insole.frames import VoltsFrame
 from insole.settings import Settings
@@ -34,7 +35,7 @@ def monitor(log: SessionLog) -> Iterator[Monitor]:
 
 @pytest.fixture
 def client(monitor: Monitor) -> FlaskClient:
-    return create_app({"TESTING": True}, monitor=monitor).test_client()
+    return local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor))
 
 
 def form_of(settings: Settings, **changes: str) -> dict[str, str]:
@@ -226,7 +227,7 @@ def test_api_put_rejects_what_is_not_a_settings_object(client: FlaskClient, body
 
 
 def test_settings_need_a_monitor() -> None:
-    client = create_app({"TESTING": True}).test_client()
+    client = local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}))
     assert client.get("/settings/").status_code == 503
     response = client.get("/api/settings")
     assert response.status_code == 503
