@@ -130,12 +130,6 @@ def test_sensor_fault_shown_within_a_second_and_cleared_on_recovery(
     assert device.sampler.running
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="firmware/health.py: an FSR with no load reads 0 V like a cut wire, so a foot "
-    "resting with the little-toe ball unloaded (0 N, as in real sitting data) is reported as "
-    "stuck_zero; the rule should need an abrupt drop from a loaded level",
-)
 def test_resting_with_the_little_toe_unloaded_is_not_a_fault(tmp_path: Path) -> None:
     device = Device(tmp_path, piecewise([(3.0, REST), (20.0, SITTING_TOE_UNLOADED)]))
     try:

@@ -98,7 +98,7 @@ def kill_moment(run: Run, rng: random.Random) -> None:
         run.wait_for("stopping", start, 10.0)
         time.sleep(rng.uniform(0.0, 0.015))
     else:
-        time.sleep(rng.uniform(0.0, 4.0))
+        time.sleep(rng.uniform(2.0, 6.0))
 
 
 def one_run(run: Run) -> Run:
@@ -190,7 +190,7 @@ def test_sigkill_at_random_moments_loses_nothing_finished(tmp_path: Path) -> Non
         e for r in finished for e in r.events
         if e["event"] == "hold_ended" and e["mono"] <= r.kill_mono - 1.0
     ]
-    assert len(checked) >= 5, "too few holds ended a second before a kill to check"
+    assert len(checked) >= 3, "too few holds ended a second before a kill to check"
     assert any(
         r.kind == "during_stop" and any(e["event"] == "stopping" for e in r.events)
         for r in finished
