@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from dashboard import create_app
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from insole.analysis import analyze_frames
 from insole.settings import Settings
 from insole.sim_script import Script
@@ -83,14 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder, SessionLog(Path(folder) / "s.sqlite3") as log:
         begun = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
         session_id = log.start_session(
-            started_at=begun, exercise="arch_hold", foot="right", source="emulated",
+            started_at=begun,
+            exercise="arch_hold",
+            foot="right",
+            source="emulated",
             settings=settings.to_dict(),
         )
         log.append_frames(session_id, frames)
         for hold in holds:
             log.add_hold(session_id, hold)
         log.end_session(session_id, begun + timedelta(seconds=float(frames[-1, 0])))
-        client = create_app({"TESTING": True}, log=log).test_client()
+        client = local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log))
 
         def page(url: str) -> Callable[[], object]:
             def fetch() -> object:
