@@ -24,6 +24,10 @@ from insole.migrations import schema_version as file_schema_version
 _IDLE_READERS = 4
 _BUSY_TIMEOUT_S = 10.0
 _NO_PAGE_LIMIT = 4294967294
+WAL_CHECKPOINT_PAGES = 100
+"""Checkpoint the write-ahead log once it holds this many pages (400 KB; SQLite: 1000)."""
+WAL_SIZE_LIMIT_BYTES = 512 * 1024
+"""After a checkpoint the WAL file is truncated to at most this size."""
 
 
 class StorageFullError(StorageError):
@@ -85,6 +89,11 @@ class SqliteFile:
                 raise StorageError(f"{self.path}: cannot switch to WAL mode (got {mode})")
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA secure_delete = ON")
+            # Keep the write-ahead log small: by default it grows to 1000 pages (4 MB)
+            # before a checkpoint and keeps that size, so on a nearly full card the WAL
+            # alone ran out of space while the database had room (disk-full test).
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES}")
             if max_size_bytes is not None:
                 self._set_max_size(conn, max_size_bytes)
             migrate(conn)
@@ -192,12 +201,26 @@ class SqliteFile:
 
     @contextlib.contextmanager
     def transaction(self, action: str) -> Iterator[sqlite3.Connection]:
-        """A ``BEGIN IMMEDIATE`` transaction on the writer; rolled back on any error."""
+        """A ``BEGIN IMMEDIATE`` transaction on the writer; rolled back on any error.
+
+        On a full disk the write-ahead log is checkpointed and truncated after the rollback,
+        so that the space it held is free for the retry.
+        """
         conn = self.writer()
+        try:
+            with self._transaction(conn, action):
+                yield conn
+        except StorageFullError:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            raise
+
+    @contextlib.contextmanager
+    def _transaction(self, conn: sqlite3.Connection, action: str) -> Iterator[None]:
         with self.sql_errors(action):
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                yield
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -118,12 +119,12 @@ def test_full_session_round_trip(db_path: Path) -> None:
 
 def test_frames_are_written_in_one_second_chunks(db_path: Path, log: SessionLog) -> None:
     sid = log.start_session(**session_kwargs())
-    frames = realistic_frames(450, seed=2)  # 4.5 s at 100 Hz
+    frames = realistic_frames(round(450 * CHUNK_S), seed=2)  # 4.5 chunks at 100 Hz
     for row in frames:
         log.append_frames(sid, [Frame(*row)])
-    # Four full seconds are on disk, the last half second is still buffered ...
+    # Four full chunks are on disk, the last half chunk is still buffered ...
     assert chunk_count(db_path, sid) == 4
-    assert 40 <= log.pending_frame_count <= 60
+    assert 40 * CHUNK_S <= log.pending_frame_count <= 60 * CHUNK_S
     # ... yet a reader sees every frame, each exactly once.
     assert (np.abs(log.frames_array(sid) - frames) <= RES).all()
     log.flush()
@@ -165,15 +166,17 @@ def chunk_sizes(path: Path, session_id: int) -> list[int]:
 def test_each_minute_of_small_chunks_is_merged(db_path: Path, log: SessionLog) -> None:
     sid = log.start_session(**session_kwargs())
     frames = realistic_frames(13_050, seed=10)  # 130.5 s
+    # A chunk is written by the first 25-frame batch that makes the buffer span CHUNK_S.
+    small = 25 * math.ceil((CHUNK_S * 100 + 1) / 25)
     for start in range(0, len(frames), 25):
         log.append_frames(sid, frames[start : start + 25])
         if start == 5000:
             # Before a minute is full: only chunks of about one second (25-frame batches).
-            assert set(chunk_sizes(db_path, sid)) == {125}
+            assert set(chunk_sizes(db_path, sid)) == {small}
     sizes = chunk_sizes(db_path, sid)
     # Two merged minutes, then one-second chunks; the last frames are still buffered.
     assert sizes[:2] == [6000, 6000]
-    assert set(sizes[2:]) == {125}
+    assert set(sizes[2:]) == {small}
     assert (np.abs(log.frames_array(sid) - frames) <= RES).all()
     log.end_session(sid, START)
     assert chunk_sizes(db_path, sid) == [6000, 6000, 1050]  # the tail merged at the end
