@@ -19,7 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from firmware.broadcast import Broadcaster, Subscription
@@ -95,6 +95,8 @@ class _OpenSet:
     foot: str
     t0_s: float | None  # monitor time of the set's first frame
     frames: list[Frame]
+    started_at: datetime
+    last_t_s: float | None = None  # monitor time of the set's latest frame
 
 
 class Monitor:
@@ -130,6 +132,7 @@ class Monitor:
         self._counter: ExerciseCounter = make_counter(None, self._settings, self._calibration)
         self._feedback = feedback
         self._set: _OpenSet | None = None
+        self._starting = False
         self._last: LiveView | None = None
         self._last_volts: VoltsFrame | None = None
         self._recent: deque[VoltsFrame] = deque(maxlen=1000)
@@ -260,6 +263,7 @@ class Monitor:
                 if open_set.t0_s is None:
                     open_set.t0_s = t
                 open_set.frames.append(Frame(t - open_set.t0_s, h, lt, bt))
+                open_set.last_t_s = t
                 if len(open_set.frames) >= LOG_BATCH_FRAMES:
                     self._writer.frames(open_set.session_id, open_set.frames)
                     open_set.frames = []
@@ -370,21 +374,30 @@ class Monitor:
         if foot not in FOOT_SIDES:
             raise SetStateError(f"foot must be one of {', '.join(FOOT_SIDES)}, got {foot!r}")
         with self._lock:
-            if self._set is not None:
-                raise SetStateError(f"a set is already running (session {self._set.session_id})")
+            if self._set is not None or self._starting:
+                running = "starting" if self._set is None else f"session {self._set.session_id}"
+                raise SetStateError(f"a set is already running ({running})")
+            self._starting = True
+            started_at = self._wall_clock()
             future = self._writer.call(
                 SessionLog.start_session,
-                started_at=self._wall_clock(),
+                started_at=started_at,
                 exercise=exercise,
                 foot=foot,
                 source=self.source.kind,
                 settings=self._settings.to_dict(),
                 calibration_id=self._calibration_id,
             )
+        try:
+            # Waited for outside the lock: the commit's fsync must not stall sampling.
             session_id = int(future.result(WRITER_TIMEOUT_S))
+        finally:
+            with self._lock:
+                self._starting = False
+        with self._lock:
             # A fresh counter for the set's exercise (the mode may differ from the last set).
             self._counter = make_counter(exercise, self._settings, self._calibration)
-            self._set = _OpenSet(session_id, exercise, foot, None, [])
+            self._set = _OpenSet(session_id, exercise, foot, None, [], started_at=started_at)
         self._publish("set_started", {"session_id": session_id, "exercise": exercise, "foot": foot})
         self._publish("status", self.status())
         return session_id
@@ -413,7 +426,7 @@ class Monitor:
             }
             self._set = None
             done = self._writer.call(
-                SessionLog.end_session, open_set.session_id, self._wall_clock(), status
+                SessionLog.end_session, open_set.session_id, _ended_at(open_set), status
             )
         done.result(WRITER_TIMEOUT_S)
         self._publish("set_stopped", summary)
@@ -643,3 +656,15 @@ def stored_settings(store: SessionLog) -> Settings:
     except InsoleError as err:
         log.warning("stored settings are not valid any more (%s): using defaults", err)
         return Settings()
+
+
+def _ended_at(open_set: _OpenSet) -> datetime:
+    """The set's end as its start plus its span on the monotonic clock.
+
+    The Pi has no real-time clock and sets its wall clock from the network once it can, so
+    reading the wall clock again at the end could make a set last decades or end before it
+    began; the frames' monotonic times cannot jump.
+    """
+    if open_set.t0_s is None or open_set.last_t_s is None:
+        return open_set.started_at
+    return open_set.started_at + timedelta(seconds=open_set.last_t_s - open_set.t0_s)
