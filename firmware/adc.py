@@ -42,7 +42,6 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from adafruit_ads1x15 import ads1015, ads1115
@@ -60,6 +59,7 @@ from firmware.clock import SYSTEM_CLOCK, Clock
 from firmware.config import AdcConfig
 from firmware.errors import AdcNotFoundError, AdcReadError, HardwareError, I2CBusMissingError
 from insole.frames import SENSORS
+from insole.resources import Closeable
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def _bus_path(dev_dir: Path, bus_number: int) -> Path:
     return dev_dir / f"i2c-{bus_number}"
 
 
-class Ads1x15Adc:
+class Ads1x15Adc(Closeable):
     """Three single-ended channels of an ADS1115/ADS1015, read without busy-waiting.
 
     ``read_scan()`` converts the three sensors' channels (``SENSORS`` order) one after the
@@ -210,16 +210,6 @@ class Ads1x15Adc:
         """Whether ``close()`` was called."""
         return self._closed
 
-    def __enter__(self) -> Ads1x15Adc:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<Ads1x15Adc {self.description}>"

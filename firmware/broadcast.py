@@ -14,11 +14,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from insole.resources import Closeable
+
 Event = tuple[str, dict[str, Any]]
 MAX_QUEUED_EVENTS = 256
 
 
-class Subscription:
+class Subscription(Closeable):
     """One reader's view of the live stream; close it when the reader goes away."""
 
     def __init__(self, owner: Broadcaster, frame_json: Callable[[Any], dict[str, Any]]) -> None:
@@ -49,12 +51,6 @@ class Subscription:
             self.closed = True
             self._cond.notify_all()
         self._owner.remove(self)
-
-    def __enter__(self) -> Subscription:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _put_frame(self, frame: Any) -> None:
         with self._cond:

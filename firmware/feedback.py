@@ -60,7 +60,6 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
 from gpiozero import LED, RGBLED, Button, Buzzer, TonalBuzzer
@@ -70,6 +69,7 @@ from firmware.config import PinConfig
 from firmware.errors import GpioError
 from firmware.gpio import resolve_pin_factory
 from insole.frames import SENSORS
+from insole.resources import Closeable
 
 log = logging.getLogger(__name__)
 
@@ -405,7 +405,7 @@ class _TunePlayer:
 ButtonCallback = Callable[[], object]
 
 
-class Feedback:
+class Feedback(Closeable):
     """Status LED, buzzer and button of the device, driven by the Monitor's events.
 
     Args:
@@ -713,16 +713,6 @@ class Feedback:
             self._lamp.close()
             self._lamp = None
 
-    def __enter__(self) -> Feedback:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def open_feedback(pins: PinConfig | None = None, **options: Any) -> Feedback:

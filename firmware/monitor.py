@@ -33,6 +33,7 @@ from insole.exercises.base import LiveView
 from insole.frames import SENSORS, Frame, VoltsFrame
 from insole.holds import Event
 from insole.records import Hold
+from insole.resources import Closeable
 from insole.settings import EXERCISES, FOOT_SIDES, Settings
 from insole.store import SessionLog
 from insole.target import TargetCapture, TargetCaptureError
@@ -99,7 +100,7 @@ class _OpenSet:
     last_t_s: float | None = None  # monitor time of the set's latest frame
 
 
-class Monitor:
+class Monitor(Closeable):
     """Pipeline, session log, feedback and live subscribers for one insole."""
 
     def __init__(
@@ -533,11 +534,6 @@ class Monitor:
         if self._feedback is not None:
             self._feedback.close()
 
-    def __enter__(self) -> Monitor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- internals --------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from firmware.clock import SYSTEM_CLOCK, Clock
 from firmware.errors import HardwareError
 from firmware.health import HealthMonitor, HealthReport
 from insole.frames import VoltsFrame
+from insole.resources import Closeable
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def _dispatch(listener: SamplerListener, method: str, *args: Any) -> None:
             log.exception("listener %r failed in on_error while handling %r", listener, exc)
 
 
-class QueuedListener:
+class QueuedListener(Closeable):
     """Runs another listener on its own thread behind a bounded queue.
 
     The sampler's calls only enqueue (never block); when the queue is full the event is
@@ -168,16 +169,6 @@ class QueuedListener:
                 "listener thread %s did not stop within %.1f s", self._thread.name, timeout_s
             )
 
-    def __enter__(self) -> QueuedListener:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 @dataclass(frozen=True)
