@@ -208,25 +208,20 @@ def _week_label(monday: datetime) -> str:
 @bp.get("/<int:session_id>")
 def detail(session_id: int) -> str:
     """One session: summary, share timeline, holds table and centre-of-pressure paths."""
-    data = load_session(get_log(), session_id, current_settings())
-    timeline, cops = session_plots(data)
-    return render_template(
-        "review_detail.html",
-        s=data.summary,
-        holds=data.holds,
-        timeline=timeline,
-        cops=cops,
-        settings=data.settings,
-    )
+    return _render_session("review_detail.html", session_id)
 
 
 @bp.get("/<int:session_id>/report")
 def report(session_id: int) -> str:
     """A print-friendly report of one session for the physiotherapist."""
+    return _render_session("report.html", session_id)
+
+
+def _render_session(template: str, session_id: int) -> str:
     data = load_session(get_log(), session_id, current_settings())
     timeline, cops = session_plots(data)
     return render_template(
-        "report.html",
+        template,
         s=data.summary,
         holds=data.holds,
         timeline=timeline,
