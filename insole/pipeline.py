@@ -11,12 +11,12 @@ is written with local variables and without per-frame allocations beyond the res
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from insole.balance import CUES, BalanceRule, tripod_point
 from insole.calibration import Calibration
-from insole.frames import SENSORS, Frame, VoltsFrame
+from insole.frame_counter import FrameCounter
+from insole.frames import SENSORS
 from insole.holds import Event, HoldTracker, SetTally
 from insole.records import Hold
 from insole.sensor_model import Divider
@@ -85,7 +85,7 @@ class LiveState(NamedTuple):
         }
 
 
-class Pipeline:
+class Pipeline(FrameCounter[LiveState, Hold]):
     """Calibration, smoothing, balance rule and hold counter for one foot."""
 
     def __init__(self, settings: Settings | None = None, calibration: Calibration | None = None):
@@ -116,26 +116,6 @@ class Pipeline:
         self._tracker.finish(events)
         self.tally = SetTally(self.settings)
         self.last_hold = None
-
-    def step_volts(self, frame: VoltsFrame) -> LiveState:
-        """Process one frame of divider voltages."""
-        h, lt, bt = self._convert((frame[1], frame[2], frame[3]))
-        return self._state(frame[0], h, lt, bt)
-
-    def step(self, frame: Frame) -> LiveState:
-        """Process one frame of forces (already in newtons)."""
-        return self._state(frame[0], frame[1], frame[2], frame[3])
-
-    def feed(self, frames: Iterable[Frame]) -> list[Hold]:
-        """Process frames in bulk; returns the holds that finished among them."""
-        events: list[Event] = []
-        done: list[Hold] = []
-        advance = self._advance
-        for t, h, lt, bt in frames:
-            advance(t, h, lt, bt, events, done)
-            if len(events) > 64:
-                events.clear()  # nobody listens in bulk mode; keep memory flat
-        return done
 
     def gap(self) -> list[Event]:
         """The data stopped (sensor fault, bus outage): no hold may span it."""

@@ -52,11 +52,7 @@ class Hold:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Hold:
         """Rebuild a hold from ``to_dict`` output (extra keys are ignored)."""
-        names = [f.name for f in dataclasses.fields(cls)]
-        missing = [n for n in names if n not in data]
-        if missing:
-            raise ValueError(f"hold record lacks {', '.join(missing)}")
-        values = {n: data[n] for n in names}
+        values = record_values(cls, data, "hold")
         values["wobbles"] = int(values["wobbles"])
         if values["outcome"] not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
@@ -64,3 +60,12 @@ class Hold:
 
 
 HOLD_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Hold))
+
+
+def record_values(cls: type[Any], data: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """The dataclass fields of ``cls`` taken from ``data``; a missing one is a ValueError."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    missing = [n for n in names if n not in data]
+    if missing:
+        raise ValueError(f"{kind} record lacks {', '.join(missing)}")
+    return {n: data[n] for n in names}

@@ -26,6 +26,7 @@ from insole.balance import CUES
 from insole.calibration import Calibration
 from insole.frames import Frame, VoltsFrame
 from insole.holds import Event
+from insole.records import record_values
 from insole.sensor_model import Divider
 from insole.settings import Settings
 
@@ -177,11 +178,7 @@ class Rep:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rep:
         """Rebuild a rep from ``to_dict`` output (extra keys are ignored)."""
-        names = [f.name for f in dataclasses.fields(cls)]
-        missing = [n for n in names if n not in data]
-        if missing:
-            raise ValueError(f"rep record lacks {', '.join(missing)}")
-        values = {n: data[n] for n in names}
+        values = record_values(cls, data, "rep")
         if values["outcome"] not in REP_OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(REP_OUTCOMES)}")
         if values["knee_drift"] not in (None, *KNEE_DRIFTS):

@@ -67,7 +67,6 @@ A rep still open at a gap or at the end of the data is incomplete and not counte
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -75,7 +74,8 @@ from insole.balance import MIN_TOTAL_N, tripod_point
 from insole.calibration import Calibration
 from insole.errors import SettingsError
 from insole.exercises.base import EXERCISE_CUES, Rep, default_calibration, summarise
-from insole.frames import SENSORS, Frame, VoltsFrame
+from insole.frame_counter import FrameCounter
+from insole.frames import SENSORS
 from insole.holds import Event
 from insole.settings import Settings
 from insole.smoothing import LowPass
@@ -230,7 +230,7 @@ class RepState(NamedTuple):
         }
 
 
-class RepCounter:
+class RepCounter(FrameCounter[RepState, Rep]):
     """Counts the reps of one rep mode for one foot (see the module docstring)."""
 
     def __init__(
@@ -282,25 +282,6 @@ class RepCounter:
         self.last_rep = None
         self._set_index = 0
         self._target_met = False
-
-    def step_volts(self, frame: VoltsFrame) -> RepState:
-        """Process one frame of divider voltages."""
-        h, lt, bt = self._convert((frame[1], frame[2], frame[3]))
-        return self._state(frame[0], h, lt, bt)
-
-    def step(self, frame: Frame) -> RepState:
-        """Process one frame of forces."""
-        return self._state(frame[0], frame[1], frame[2], frame[3])
-
-    def feed(self, frames: Iterable[Frame]) -> list[Rep]:
-        """Process frames in bulk; returns the reps that finished among them."""
-        events: list[Event] = []
-        done: list[Rep] = []
-        for t, h, lt, bt in frames:
-            self._advance(t, h, lt, bt, events, done)
-            if len(events) > 64:
-                events.clear()
-        return done
 
     def gap(self) -> list[Event]:
         """The data stopped: drop the open rep, restart the filter and the baseline."""
