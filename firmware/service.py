@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from dashboard import create_app
+from dashboard import create_app, sse
 from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK
@@ -166,6 +166,19 @@ def open_feedback(options: ServiceOptions) -> Feedback | None:
     return open_devices(options.device.pins, led=options.led, buzzer=options.buzzer)
 
 
+def _abort_stalled_connections(socket_map: dict[int, Any]) -> None:
+    """Let the kernel free tablets that vanished or stopped reading (see dashboard/sse.py)."""
+    from waitress.server import BaseWSGIServer  # noqa: PLC0415 (only the service needs it)
+
+    listeners = [d.socket for d in socket_map.values() if isinstance(d, BaseWSGIServer)]
+    applied = [sse.abort_stalled_connections(sock) for sock in listeners]  # every one
+    if not all(applied):
+        log.warning(
+            "no TCP_USER_TIMEOUT here: a tablet that vanishes keeps its live stream until "
+            "the system gives up on the connection (many minutes)"
+        )
+
+
 class Service:
     """The running service; ``run`` blocks until a signal or ``stop``."""
 
@@ -214,14 +227,17 @@ class Service:
                 },
                 monitor=monitor,
             )
+            socket_map: dict[int, Any] = {}
             self.server = waitress.create_server(
                 app,
+                map=socket_map,
                 host=options.host,
                 port=options.port,
                 threads=SERVER_THREADS,
                 channel_timeout=60,
                 ident="insole-monitor",
             )
+            _abort_stalled_connections(socket_map)
             sampler.start()
             if info.simulated and options.host in LOCAL_HOSTS:
                 log.info("pairing off: simulated insole on this computer only (local development)")
