@@ -535,6 +535,12 @@ def report(results: dict[str, Any]) -> str:
         f"end {results['rss_end'] / MB:.1f} MB: growth {growth_mb:+.1f} MB "
         f"(target < {GROWTH_TARGET_MB:g} MB) {_verdict(growth_mb < GROWTH_TARGET_MB)}"
     )
+    curve = [(t, rss) for t, rss in results["rss_curve"] if t >= 0.0]
+    step = max(1, len(curve) // 10)
+    lines.append(
+        "  resident size during the load: "
+        + ", ".join(f"{t:.0f} s {rss / MB:.1f} MB" for t, rss in curve[::step])
+    )
     dead = results["dead"]
     lines.append(
         f"dead clients ({results['connected_subscribers']} subscribers under load): "

@@ -30,6 +30,7 @@ from firmware.clock import SYSTEM_CLOCK
 from firmware.config import AdcConfig, DeviceConfig
 from firmware.foot_source import FootVolts, ForceSource, ReplaySource
 from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
+from firmware.process_tuning import tune_for_serving
 from firmware.request_gate import RequestGate
 from firmware.sampler import Sampler
 from insole.errors import InsoleError
@@ -48,9 +49,6 @@ SERVER_THREADS = 24
 ordinary page requests (waitress's default of 4 starves with a few live pages)."""
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-SWITCH_INTERVAL_S = 0.0005
-"""Python's default is 5 ms: a sampler waking after an I2C transfer waited up to that long
-for a request thread to let go of the lock, several times per scan."""
 
 
 class ServiceError(InsoleError, RuntimeError):
@@ -222,9 +220,8 @@ class Service:
             stack.callback(monitor.close)
             if feedback is not None:
                 feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
-            # The sampler shares the interpreter lock with every request thread; a shorter
-            # switch interval hands it over to the sampler sooner (benchmarks/load.py).
-            sys.setswitchinterval(SWITCH_INTERVAL_S)
+            # Before the sampler and server threads start.
+            stack.callback(sys.setswitchinterval, tune_for_serving())
             self.sampler = sampler = Sampler(adc, [monitor], rate_hz=options.rate_hz)
             stack.callback(sampler.close)
             app = create_app(
