@@ -31,6 +31,7 @@ from firmware.config import AdcConfig, DeviceConfig
 from firmware.foot_source import FootVolts, ForceSource, ReplaySource
 from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
 from firmware.process_tuning import tune_for_serving
+from firmware.realtime import SAMPLER_PRIORITY
 from firmware.request_gate import RequestGate
 from firmware.sampler import Sampler
 from insole.errors import InsoleError
@@ -222,7 +223,9 @@ class Service:
                 feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
             # Before the sampler and server threads start.
             stack.callback(sys.setswitchinterval, tune_for_serving())
-            self.sampler = sampler = Sampler(adc, [monitor], rate_hz=options.rate_hz)
+            self.sampler = sampler = Sampler(
+                adc, [monitor], rate_hz=options.rate_hz, realtime_priority=SAMPLER_PRIORITY
+            )
             stack.callback(sampler.close)
             app = create_app(
                 {
