@@ -11,6 +11,7 @@ are printed (``-s`` shows them); the full-length run and its figures are in RELI
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -58,6 +59,10 @@ def test_every_client_receives_frames_and_no_stream_is_cut(results: dict[str, An
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not hasattr(socket, "TCP_USER_TIMEOUT"),
+    reason="a client that stops reading is freed through Linux's TCP_USER_TIMEOUT",
+)
 def test_reset_and_stalled_clients_are_freed(results: dict[str, Any]) -> None:
     dead = results["dead"]
     assert dead["aborted_freed_s"] is not None, results["service_log"]
