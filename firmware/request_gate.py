@@ -1,9 +1,9 @@
-"""At most a few review pages and exports at a time, so that sampling keeps its pace.
+"""Review pages and exports one at a time (by default), so that sampling keeps its pace.
 
 The sampler, the live streams and every web request share one interpreter lock. A review
 page or an export is tens of milliseconds of Python; when many run at once, each of the
 sampler's several lock hand-overs per scan waits behind all of them and the sampling rate
-collapses (about 20 frames/s instead of 100 at 50 review requests a second on two cores,
+collapses (11 frames/s instead of 100 at 50 review requests a second on two cores,
 ``python -m benchmarks.load``). The total work does not shrink by running it side by side
 anyway, so requests under the heavy prefixes wait for a free slot before the app sees them;
 the live page, the stream, status and set control never wait.
