@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
@@ -30,7 +30,7 @@ from dashboard import api_review, api_runners, plots, runner_data
 from dashboard.context import get_log, get_monitor
 from dashboard.forms import Form, current_translate
 from dashboard.review import format_when
-from dashboard.review_data import as_datetime
+from dashboard.review_data import WeekRow, as_datetime
 from insole.errors import InsoleError, SettingsError
 from insole.programme import DEFAULT_PROGRAMME, ProgrammeError
 from insole.runners import MAX_NAME_CHARS, Runner, Runners
@@ -57,6 +57,36 @@ def runner_picker() -> dict[str, Any] | None:
         "current": runner_data.current_runner_id(),
         "locked": runner_data.set_running(),
     }
+
+
+@bp.app_template_global("runner_name")
+def runner_name(runner_id: int | None) -> str | None:
+    """The name of a session's runner (``None``: nobody, or deleted since)."""
+    log = current_app.extensions.get("insole_log")
+    if runner_id is None or log is None:
+        return None
+    try:
+        return Runners(log).get(runner_id).name
+    except RunnerNotFoundError:
+        return None
+
+
+@bp.app_template_global("all_runners")
+def all_runners() -> list[Runner]:
+    """Every runner by name (empty without a session log)."""
+    log = current_app.extensions.get("insole_log")
+    return [] if log is None else Runners(log).all()
+
+
+@bp.app_template_global("runner_weeks")
+def runner_weeks(runner_id: int | None, exercise: str) -> list[WeekRow]:
+    """A runner's weekly totals of one exercise (for the report's trend part)."""
+    log = current_app.extensions.get("insole_log")
+    if runner_id is None or log is None:
+        return []
+    summaries = api_review.all_summaries(log, runner_id=runner_id)
+    trends = runner_data.exercise_trends([s for s in summaries if s["exercise"] == exercise])
+    return trends[0].weeks if trends else []
 
 
 def _runner_or_404(runner_id: int) -> Runner:

@@ -150,7 +150,9 @@ def test_two_runners_with_their_own_targets_and_trends(browser: Any, site: Site)
 
     # The session list filtered to Ana shows her set only.
     browser.get(f"{site.url}/review/?runner={ana}")
-    links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "table.sessions a")]
+    links = [
+        a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "table.sessions a")
+    ]
     assert links == [f"{site.url}/review/{ana_set}"]
 
     # Deleting Ben asks first and keeps his session.

@@ -314,3 +314,23 @@ def test_runner_api_round_trip(client: FlaskClient, log: SessionLog, monitor: Mo
     naked = create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor).test_client()
     assert naked.post("/api/runners", json={"name": "Dan"}).status_code == 403
     assert naked.post("/runners/select", data={"runner_id": ""}).status_code == 403
+
+
+def test_detail_and_report_name_the_runner_and_the_report_shows_their_weeks(
+    client: FlaskClient, log: SessionLog
+) -> None:
+    ana = add(log, "Ana")
+    session(log, ana, MONDAY, [80, 30])
+    latest = session(log, ana, MONDAY + timedelta(days=7), [90, 85])
+    session(log, ana, MONDAY + timedelta(days=8), [60], exercise="squat")
+    detail = client.get(f"/review/{latest}").text
+    assert '<dd class="runner-name">Ana</dd>' in detail
+    report = client.get(f"/review/{latest}/report").text
+    assert "Ana&#39;s progress in Arch hold, week by week" in report
+    weeks = re.search(r'<section class="runner-weeks".*?</section>', report, re.S)
+    assert weeks is not None
+    assert re.findall(r'<td class="num">(\d+ / \d+)</td>', weeks.group(0)) == ["1 / 2", "2 / 2"]
+    overall = client.get("/review/trend").text
+    assert f'<a href="/review/runners/{ana}/trend">Ana</a>' in overall
+    nobody = session(log, None, MONDAY, [50])
+    assert "runner-name" not in client.get(f"/review/{nobody}").text
