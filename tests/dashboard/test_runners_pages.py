@@ -18,6 +18,7 @@ from insole.frames import VoltsFrame
 from insole.runners import Runner, Runners
 from insole.store import SessionLog
 from tests.dashboard.review_support import make_hold
+from tests.dashboard.test_settings_calibration_wizard import Bench, run_wizard
 from tests.scripted import REST, scripted, to_volts
 
 SIM = SourceInfo("emulated", True, "test insole")
@@ -334,3 +335,29 @@ def test_detail_and_report_name_the_runner_and_the_report_shows_their_weeks(
     assert f'<a href="/review/runners/{ana}/trend">Ana</a>' in overall
     nobody = session(log, None, MONDAY, [50])
     assert "runner-name" not in client.get(f"/review/{nobody}").text
+
+
+def test_the_calibration_wizard_saves_to_the_current_runner(
+    client: FlaskClient, log: SessionLog, monitor: Monitor
+) -> None:
+    ana, ben = add(log, "Ana"), add(log, "Ben")
+    device = client.get("/settings/calibrate").text.replace("&#39;", "'")
+    assert "No runner is chosen: this calibration is saved as the device's" in device
+    client.post("/runners/select", data={"runner_id": str(ana)})
+    page = client.get("/settings/calibrate").text.replace("&#39;", "'")
+    assert "This calibration is saved as Ana's own" in page
+    state = run_wizard(client, Bench(monitor), unloaded_v=0.05)
+    saved = client.post("/settings/calibrate/save", data={"state": state, "label": "Ana"})
+    assert saved.status_code == 303
+    anas = Runners(log).get(ana).calibration_id
+    assert anas is not None
+    assert saved.headers["Location"].endswith(f"saved={anas}")
+    ana_calibration = monitor.calibration
+    client.post("/runners/select", data={"runner_id": str(ben)})
+    assert monitor.calibration != ana_calibration
+    assert Runners(log).get(ben).calibration_id is None
+    client.post("/runners/select", data={"runner_id": str(ana)})
+    assert monitor.calibration == ana_calibration
+    assert client.get("/api/status").get_json()["calibration_id"] == anas
+    listing = client.get("/runners/").text
+    assert f"own calibration (no. {anas})" in listing
