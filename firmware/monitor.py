@@ -404,6 +404,14 @@ class Monitor(Closeable):
         try:
             # Waited for outside the lock: the commit's fsync must not stall sampling.
             session_id = int(future.result(WRITER_TIMEOUT_S))
+        except RunnerNotFoundError as err:
+            # The runner was deleted behind the monitor's back (e.g. all data deleted):
+            # fall back to nobody, say so, and let the user start again knowingly.
+            self._forget_runner()
+            raise SetStateError(
+                "the chosen runner no longer exists; the device is back to no runner: "
+                "choose a runner or start the set again"
+            ) from err
         finally:
             with self._lock:
                 self._starting = False
@@ -476,8 +484,8 @@ class Monitor(Closeable):
                 SessionLog.save_calibration, tared.to_dict(), "tare", created
             )
             self._calibration_id = int(future.result(WRITER_TIMEOUT_S))
-            self._link_calibration()
             self._apply(self._settings, tared)
+            self._own_calibration()
             if warning and self._set is not None:
                 self._writer.call(
                     SessionLog.set_session_meta, self._set.session_id, "drift_warning", warning
@@ -524,8 +532,8 @@ class Monitor(Closeable):
                 SessionLog.save_calibration, calibration.to_dict(), label, self._wall_clock()
             )
             self._calibration_id = int(future.result(WRITER_TIMEOUT_S))
-            self._link_calibration()
             self._apply(self._settings, calibration)
+            self._own_calibration()
         self._publish("status", self.status())
         return self._calibration_id
 
@@ -647,6 +655,16 @@ class Monitor(Closeable):
             changes["hold_target_s"] = step.hold_s
         return settings.replace(**changes)
 
+    def _forget_runner(self) -> None:
+        """Drop a runner that is gone from the log: the device calibration comes back."""
+        with self._lock:
+            if self._runner is None:
+                return
+            self._runner = None
+            self._calibration_id, self._calibration = self._device_cal
+            self._convert = self._calibration.converter()
+        self._publish("status", self.status())
+
     def _default_foot(self) -> str:
         runner = self._runner
         return self._settings.foot if runner is None else runner.foot
@@ -662,24 +680,27 @@ class Monitor(Closeable):
             "calibration_id": runner.calibration_id,
         }
 
-    def _link_calibration(self) -> None:
-        """A calibration made (or tared) while a runner is chosen becomes their own."""
+    def _own_calibration(self) -> None:
+        """The calibration just put in force becomes the current runner's, or the device's."""
         runner = self._runner
-        if runner is None or runner.id is None or self._calibration_id is None:
-            return
-        future = self._writer.call(
-            SessionLog.update_runner, runner.id, calibration_id=self._calibration_id
-        )
-        try:
-            future.result(WRITER_TIMEOUT_S)
-        except RunnerNotFoundError:
-            # Deleted meanwhile from another tablet: the calibration stays the device's.
-            log.warning(
-                "runner %s is gone; calibration %s not linked", runner.id, self._calibration_id
+        if runner is not None and runner.id is not None:
+            future = self._writer.call(
+                SessionLog.update_runner, runner.id, calibration_id=self._calibration_id
             )
-            self._runner = None
-            return
-        self._runner = dataclasses.replace(runner, calibration_id=self._calibration_id)
+            try:
+                future.result(WRITER_TIMEOUT_S)
+            except RunnerNotFoundError:
+                # Deleted meanwhile: the calibration stays the device's.
+                log.warning(
+                    "runner %s is gone; calibration %s kept for the device",
+                    runner.id,
+                    self._calibration_id,
+                )
+                self._runner = None
+            else:
+                self._runner = dataclasses.replace(runner, calibration_id=self._calibration_id)
+                return
+        self._device_cal = (self._calibration_id, self._calibration)
 
     def _handle_events(self, events: tuple[Event, ...] | list[Event]) -> None:
         open_set = self._set

@@ -160,3 +160,37 @@ def test_status_event_announces_the_switch(monitor: Monitor, store: SessionLog) 
     statuses = [data for kind, data in events if kind == "status"]
     assert statuses
     assert statuses[-1]["runner"]["name"] == "Ana"
+
+
+def test_a_runner_deleted_behind_the_monitors_back_is_dropped(
+    monitor: Monitor, store: SessionLog
+) -> None:
+    ana, _ben = two_runners(store)
+    monitor.select_runner(ana.id)
+    monitor.save_calibration(monitor.calibration.with_tare([0.2, 0.1, 0.05]), "Ana")
+    Runners(store).delete(ana.id or 0)
+    with pytest.raises(SetStateError, match="the chosen runner no longer exists"):
+        monitor.start_set()
+    assert monitor.runner is None
+    assert monitor.status()["calibration_id"] is None  # the device calibration again
+    session_id = monitor.start_set()
+    monitor.stop_set()
+    assert store.get_session(session_id).runner_id is None
+
+
+def test_a_calibration_saved_for_a_deleted_runner_stays_the_devices(
+    monitor: Monitor, store: SessionLog
+) -> None:
+    ana, ben = two_runners(store)
+    monitor.select_runner(ana.id)
+    Runners(store).delete(ana.id or 0)
+    saved = monitor.save_calibration(monitor.calibration.with_tare([0.2, 0.1, 0.05]), "bench")
+    assert monitor.runner is None
+    assert monitor.status()["calibration_id"] == saved
+    # The log writer carried on: a set starts and is logged.
+    session_id = monitor.start_set()
+    monitor.stop_set()
+    assert store.get_session(session_id).calibration_id == saved
+    monitor.select_runner(ben.id)
+    monitor.select_runner(None)
+    assert monitor.status()["calibration_id"] == saved
