@@ -111,6 +111,7 @@ def week_cells(browser: Any) -> list[str]:
 
 def test_two_runners_with_their_own_targets_and_trends(browser: Any, site: Site) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     ana = add_runner(browser, site, "Ana", "left")
     ben = add_runner(browser, site, "Ben", "right")
@@ -148,12 +149,27 @@ def test_two_runners_with_their_own_targets_and_trends(browser: Any, site: Site)
     browser.get(f"{site.url}/review/runners/{ben}/trend")
     assert week_cells(browser)[:2] == ["1", "0 / 2"]
 
-    # The session list filtered to Ana shows her set only.
+    # Another tablet switches back to Ana: this page's picker follows when it is touched.
+    browser.get(site.url + "/review/")
+    site.monitor.select_runner(ana)
+    browser.execute_script("window.dispatchEvent(new Event('focus'))")
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_element(By.ID, "runner-pick").get_attribute("value") == str(ana)
+    )
+    locked_set = site.monitor.start_set()
+    browser.execute_script("window.dispatchEvent(new Event('focus'))")
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_element(By.ID, "runner-pick").get_attribute("disabled") is not None
+    )
+    site.monitor.stop_set()
+    site.monitor.select_runner(ben)
+
+    # The session list filtered to Ana shows her sets only, newest first.
     browser.get(f"{site.url}/review/?runner={ana}")
     links = [
         a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "table.sessions a")
     ]
-    assert links == [f"{site.url}/review/{ana_set}"]
+    assert links == [f"{site.url}/review/{locked_set}", f"{site.url}/review/{ana_set}"]
 
     # Deleting Ben asks first and keeps his session.
     browser.get(f"{site.url}/runners/{ben}/delete")
