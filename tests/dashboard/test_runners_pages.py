@@ -134,6 +134,8 @@ def test_picker_switches_the_device_and_is_locked_during_a_set(
     assert f'<option value="{ana}" selected>Ana</option>' in client.get("/").text
     status = client.get("/api/status").get_json()
     assert status["runner"]["name"] == "Ana"
+    note = client.get("/settings/").text
+    assert "Ana is the current runner: the live counter takes the hold time" in note
     # An outside address in next is not followed.
     away = client.post("/runners/select", data={"runner_id": "", "next": "https://evil.example/"})
     assert away.headers["Location"] == "/"
