@@ -20,7 +20,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
@@ -50,7 +59,10 @@ def _register_api(state: BlueprintSetupState) -> None:
 def runner_picker() -> dict[str, Any] | None:
     """What the current-runner picker in the page header shows (``None``: no device)."""
     monitor = runner_data.attached_monitor()
-    if monitor is None:
+    # The pairing page shares the header: names are personal, so a browser that is not
+    # paired (nor local) sees no picker.
+    allowed = g.get("access_local") or g.get("access_device") is not None
+    if monitor is None or not allowed:
         return None
     return {
         "runners": Runners(monitor.log).all(),

@@ -12,7 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from dashboard import create_app
-from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
+from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client, pair_test_client
 from firmware.monitor import Monitor, SourceInfo
 from insole.frames import VoltsFrame
 from insole.runners import Runner, Runners
@@ -363,3 +363,23 @@ def test_the_calibration_wizard_saves_to_the_current_runner(
     assert client.get("/api/status").get_json()["calibration_id"] == anas
     listing = client.get("/runners/").text
     assert f"own calibration (no. {anas})" in listing
+
+
+def test_an_unpaired_browser_sees_no_runner_names(
+    tmp_path: Path, log: SessionLog, monitor: Monitor
+) -> None:
+    add(log, "Zoe Private")
+    app = create_app({"TESTING": True, "INSOLE_DATA_DIR": str(tmp_path)}, monitor=monitor)
+    stranger = app.test_client()
+    html_page = {"Accept": "text/html"}
+    pair_page = stranger.get("/pair", headers=html_page)
+    assert pair_page.status_code == 200
+    assert 'class="lang-switch"' in pair_page.text  # the header is there, without the picker
+    assert "Zoe Private" not in pair_page.text
+    assert 'id="runner-pick"' not in pair_page.text
+    assert stranger.get("/api/runners").status_code == 401
+    refused = stranger.get("/runners/", headers=html_page)
+    assert refused.status_code == 401
+    assert "Zoe Private" not in refused.text
+    pair_test_client(stranger)
+    assert "Zoe Private" in stranger.get("/", headers=html_page).text
