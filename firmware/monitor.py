@@ -572,7 +572,7 @@ class Monitor(Closeable):
             )
         with self._lock:
             current_id = None if self._runner is None else self._runner.id
-            if runner_id is None or runner_id != current_id:
+            if runner_id != current_id:
                 if self._set is not None or self._starting:
                     raise SetStateError(
                         "stop the running set before switching runner: a set is counted "

@@ -194,3 +194,9 @@ def test_a_calibration_saved_for_a_deleted_runner_stays_the_devices(
     monitor.select_runner(ben.id)
     monitor.select_runner(None)
     assert monitor.status()["calibration_id"] == saved
+
+
+def test_choosing_nobody_again_during_a_set_is_no_switch(monitor: Monitor) -> None:
+    monitor.start_set()
+    assert monitor.select_runner(None) is None  # nobody was chosen: nothing changes
+    monitor.stop_set()
