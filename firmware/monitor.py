@@ -83,6 +83,7 @@ class SourceInfo:
     kind: str  # "hardware", "emulated" or "replay"
     simulated: bool
     description: str
+    feet: str = "one"  # "both": two insoles (``firmware.feet_monitor.FeetMonitor``)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
