@@ -2,9 +2,9 @@
 
 - ``hardware``: the two ADS1115 on the Pi's bus (0x48 left, ``--right-address`` right);
 - ``emulated``: the simulator drives both feet: the same script (the runner does the
-  exercise with both feet at once), each foot with its own random sway (seed, seed + 1)
-  and the right foot carrying ``RIGHT_LOAD_FACTOR`` of the left's load, a plausible
-  asymmetry that the symmetry figures then show;
+  exercise with both feet at once, same effort), the right foot ``RIGHT_LAG_S`` behind the
+  left and carrying ``RIGHT_LOAD_FACTOR`` of its load, a plausible asymmetry that the
+  symmetry figures then show;
 - ``replay``: a two-foot recording is two recording CSVs, one per foot, as the review
   exports them per session (``--replay LEFT.csv --replay-right RIGHT.csv``); without
   ``--replay-right`` both feet replay the same file (announced in the log).
@@ -28,13 +28,16 @@ log = logging.getLogger(__name__)
 
 RIGHT_LOAD_FACTOR = 0.85
 """The simulated right foot's load relative to the left (a mild, visible asymmetry)."""
+RIGHT_LAG_S = 0.4
+"""The simulated right foot follows the left this much later (nobody presses both feet in
+the same instant), so the two feet's sway and state changes do not coincide."""
 
 
-def scaled(source: ForceSource, factor: float) -> FunctionSource:
-    """``source`` with every force multiplied by ``factor``."""
+def scaled(source: ForceSource, factor: float, lag_s: float = 0.0) -> FunctionSource:
+    """``source`` with every force multiplied by ``factor``, ``lag_s`` seconds late."""
 
     def forces(t_s: float) -> tuple[float, float, float]:
-        heel_n, little_toe_n, big_toe_n = source.forces_at(t_s)
+        heel_n, little_toe_n, big_toe_n = source.forces_at(max(0.0, t_s - lag_s))
         return (heel_n * factor, little_toe_n * factor, big_toe_n * factor)
 
     return FunctionSource(forces)
@@ -59,9 +62,9 @@ def _force_sources(options: ServiceOptions) -> tuple[dict[str, ForceSource], str
         return sources, "replay", what
     script = Script.parse(options.script) if options.script else default_session()
     left = SimulatedFoot(script, seed=options.seed, loop=options.loop)
-    right = SimulatedFoot(script, seed=options.seed + 1, loop=options.loop)
+    right = SimulatedFoot(script, seed=options.seed, loop=options.loop)
     what = "two simulated feet" + (" (custom script)" if options.script else "")
-    return {"left": left, "right": scaled(right, RIGHT_LOAD_FACTOR)}, "emulated", what
+    return {"left": left, "right": scaled(right, RIGHT_LOAD_FACTOR, RIGHT_LAG_S)}, "emulated", what
 
 
 def open_feet_source(options: ServiceOptions, divider: Divider) -> tuple[FeetAdc, SourceInfo]:

@@ -6,7 +6,9 @@ The two simulated feet run the same script with their own sway, the right one ca
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,9 +82,6 @@ def test_both_feet_are_drawn_with_their_state_count_and_the_load_split(
 
 
 def test_both_feet_sessions_are_linked_in_the_log(service: Service) -> None:
-    import json  # noqa: PLC0415
-    import urllib.request  # noqa: PLC0415
-
     with urllib.request.urlopen(service.url + "/api/sessions", timeout=5) as reply:
         sessions = json.load(reply)
     items = sessions["sessions"] if isinstance(sessions, dict) else sessions
