@@ -28,6 +28,7 @@ from firmware.adc import Ads1x15Adc, open_adc
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK, Clock, FakeClock
 from firmware.config import AdcConfig
+from firmware.feet_adc import FeetAdc, FeetFrame
 from firmware.foot_source import FootVolts, steady_stance
 from firmware.health import HealthReport
 from firmware.sampler import Listener, Sampler
@@ -101,6 +102,9 @@ class _Counter(Listener):
     def on_frame(self, frame: VoltsFrame) -> None:
         self.frames += 1
 
+    def on_feet(self, frame: FeetFrame) -> None:
+        self.frames += 1  # two insoles: a paired scan
+
 
 def _thread_cpu_s(thread_ident: int) -> float:
     return time.clock_gettime(time.pthread_getcpuclockid(thread_ident))
@@ -113,8 +117,13 @@ def _wait(clock: Clock, seconds: float) -> None:
         time.sleep(min(0.05, end_s - now_s) if clock is SYSTEM_CLOCK else 0.005)
 
 
-def measure_sampler(adc: Ads1x15Adc, seconds: float, warmup_s: float = 0.3) -> tuple[float, float]:
-    """The sampler at full speed (``rate_hz=None``): (scans/s, CPU seconds per 1000 scans)."""
+def measure_sampler(
+    adc: Ads1x15Adc | FeetAdc, seconds: float, warmup_s: float = 0.3
+) -> tuple[float, float]:
+    """The sampler at full speed (``rate_hz=None``): (scans/s, CPU seconds per 1000 scans).
+
+    With two insoles (``FeetAdc``) a scan is a pair (six conversions).
+    """
     clock = adc.clock
     counter = _Counter()
     sampler = Sampler(adc, [counter], rate_hz=None, name="bench-sampler")
