@@ -14,10 +14,11 @@ so the two feet's times would no longer match.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from firmware.adc import (
     AdcConfigError,
@@ -29,10 +30,12 @@ from firmware.adc import (
 )
 from firmware.ads_emulator import ChannelVolts, EmulatedAds1x15, EmulatedI2CBus, zero_volts
 from firmware.clock import SYSTEM_CLOCK, Clock
-from firmware.config import SIDES, DeviceConfig
-from firmware.errors import HardwareError, I2CBusMissingError
+from firmware.config import SIDES, AdcConfig, DeviceConfig
+from firmware.errors import AdcNotFoundError, AdcReadError, HardwareError, I2CBusMissingError
 from insole.frames import VoltsFrame
 from insole.resources import Closeable
+
+log = logging.getLogger(__name__)
 
 
 class FeetFrame(NamedTuple):
@@ -58,13 +61,69 @@ class FootAdcError(HardwareError):
         self.foot = foot
 
 
+class ChipReader(Protocol):
+    """What the sampler needs of one insole's chip (``Ads1x15Adc`` or ``PendingAdc``)."""
+
+    config: AdcConfig
+
+    def read_scan(self) -> tuple[float, tuple[float, float, float]]:
+        """One scan: ``(t_s, volts)``."""
+        ...
+
+    def reconnect(self) -> None:
+        """Probe and configure the chip again."""
+        ...
+
+    def close(self) -> None:
+        """Release it."""
+        ...
+
+
+class PendingAdc(Closeable):
+    """The right insole's chip that did not answer at start (not plugged in yet).
+
+    Every read fails with ``AdcNotFoundError`` (so the sampler reports that foot's gap and
+    the monitor its "no readings" banner) until ``reconnect()`` (the sampler's, after a few
+    failed scans) finds the chip; from then on it reads like any ``Ads1x15Adc``. The left
+    insole goes on meanwhile.
+    """
+
+    def __init__(self, bus: Any, config: AdcConfig, *, open_chip: Callable[[], Ads1x15Adc]):
+        self.bus = bus
+        self.config = config
+        self._open_chip = open_chip
+        self.inner: Ads1x15Adc | None = None
+        self._closed = False
+
+    def read_scan(self) -> tuple[float, tuple[float, float, float]]:
+        """The chip's scan, or ``AdcNotFoundError`` while it is missing."""
+        if self.inner is None:
+            raise AdcNotFoundError(self.config.address, self.config.i2c_bus)
+        return self.inner.read_scan()
+
+    def reconnect(self) -> None:
+        """Look for the chip again (``AdcNotFoundError`` while it is still missing)."""
+        if self._closed:
+            raise AdcReadError("the ADC is closed")
+        if self.inner is None:
+            self.inner = self._open_chip()
+        else:
+            self.inner.reconnect()
+
+    def close(self) -> None:
+        """Release the chip if it was found (idempotent)."""
+        self._closed = True
+        if self.inner is not None:
+            self.inner.close()
+
+
 class FeetAdc(Closeable):
     """The two insoles' chips on one bus; ``close()`` (idempotent) releases both and the bus."""
 
     def __init__(
         self,
         left: Ads1x15Adc,
-        right: Ads1x15Adc,
+        right: Ads1x15Adc | PendingAdc,
         *,
         close_bus: Callable[[], None] | None = None,
     ) -> None:
@@ -80,10 +139,15 @@ class FeetAdc(Closeable):
         self.simulated = left.simulated
         self.backend = left.backend
         self.strategy = "single_shot"
-        self.description = f"left: {left.description}; right: {right.description}"
+        right_text = (
+            right.description
+            if isinstance(right, Ads1x15Adc)
+            else f"0x{right.config.address:02x} not answering yet"
+        )
+        self.description = f"left: {left.description}; right: {right_text}"
 
     @property
-    def adcs(self) -> Mapping[str, Ads1x15Adc]:
+    def adcs(self) -> Mapping[str, ChipReader]:
         """``{"left": adc, "right": adc}``."""
         return {"left": self.left, "right": self.right}
 
@@ -134,11 +198,14 @@ def open_feet_adc(
     clock: Clock | None = None,
     bus_hz: float | None = None,
     dev_dir: Path = Path("/dev"),
+    wait_for_right: bool = False,
 ) -> FeetAdc:
     """Open both insoles' chips (backend chosen as in ``firmware.adc.resolve_backend``).
 
     - ``sources``: the emulated chips' input functions per side (default 0 V);
-    - ``emulator``: a ready emulated bus with chips at both addresses (faults, tests).
+    - ``emulator``: a ready emulated bus with chips at both addresses (faults, tests);
+    - ``wait_for_right``: a right chip that does not answer is a ``PendingAdc`` (that
+      foot shows no readings until the chip answers) instead of an error.
 
     A chip that does not answer raises ``AdcNotFoundError`` naming its address; the other
     chip is then closed again, never left open.
@@ -168,25 +235,38 @@ def open_feet_adc(
             close_bus, kind = None, "foot model"
         bus, clock = emulator, clock or emulator.clock
         where, simulated = f" ({kind})", True
-    opened: list[Ads1x15Adc] = []
+    prefix = "" if chosen == "hardware" else "emulated "
+
+    def chip(side: str) -> Ads1x15Adc:
+        config = device.adc_for(side)
+        return Ads1x15Adc(
+            bus,
+            config,
+            backend=chosen,
+            description=f"{prefix}{config.model} at 0x{config.address:02x}{where}",
+            simulated=simulated,
+            clock=clock,
+        )
+
+    left: Ads1x15Adc | None = None
     try:
-        for side in SIDES:
-            config = device.adc_for(side)
-            prefix = "" if chosen == "hardware" else "emulated "
-            opened.append(
-                Ads1x15Adc(
-                    bus,
-                    config,
-                    backend=chosen,
-                    description=f"{prefix}{config.model} at 0x{config.address:02x}{where}",
-                    simulated=simulated,
-                    clock=clock,
-                )
+        left = chip("left")
+        right: Ads1x15Adc | PendingAdc
+        try:
+            right = chip("right")
+        except AdcNotFoundError:
+            if not wait_for_right:
+                raise
+            log.warning(
+                "the right insole's ADC does not answer at 0x%02x: the left insole runs, "
+                "the right one is picked up when it answers",
+                device.right_address,
             )
+            right = PendingAdc(bus, device.adc_for("right"), open_chip=lambda: chip("right"))
     except BaseException:
-        for adc in opened:
-            adc.close()
+        if left is not None:
+            left.close()
         if close_bus is not None:
             close_bus()
         raise
-    return FeetAdc(opened[0], opened[1], close_bus=close_bus)
+    return FeetAdc(left, right, close_bus=close_bus)

@@ -1,6 +1,8 @@
 """``serve --feet both``: open both insoles' chips with a foot model each.
 
-- ``hardware``: the two ADS1115 on the Pi's bus (0x48 left, ``--right-address`` right);
+- ``hardware``: the two ADS1115 on the Pi's bus (0x48 left, 0x49 right); a right chip
+  that does not answer at start is waited for (its foot shows "no readings" until it
+  answers), a missing left chip is an error;
 - ``emulated``: the simulator drives both feet: the same script (the runner does the
   exercise with both feet at once, same effort), the right foot ``RIGHT_LAG_S`` behind the
   left and carrying ``RIGHT_LOAD_FACTOR`` of its load, a plausible asymmetry that the
@@ -77,7 +79,7 @@ def open_feet_source(options: ServiceOptions, divider: Divider) -> tuple[FeetAdc
     if options.source != "replay":
         backend = resolve_backend(options.source, device.adc)
         if backend == "hardware":
-            adc = open_feet_adc(device, "hardware")
+            adc = open_feet_adc(device, "hardware", wait_for_right=True)
             return adc, SourceInfo("hardware", False, adc.description, feet="both")
         if options.source == "auto":
             log.warning("no I2C bus on this machine: running on two SIMULATED insoles")

@@ -38,7 +38,7 @@ from firmware.adc import AdcTimeoutError, Ads1x15Adc
 from firmware.ads_emulator import TRANSIENT_ERRNOS
 from firmware.clock import SYSTEM_CLOCK, Clock
 from firmware.errors import HardwareError
-from firmware.feet_adc import FeetAdc, FeetFrame, FootAdcError
+from firmware.feet_adc import ChipReader, FeetAdc, FeetFrame, FootAdcError
 from firmware.health import HealthMonitor, HealthReport
 from insole.frames import VoltsFrame
 from insole.resources import Closeable
@@ -237,7 +237,7 @@ def _tighten_timer_slack() -> None:
 class _Chip:
     """The read state of one chip: failures in a row, an open gap, the last frame, health."""
 
-    def __init__(self, foot: str | None, adc: Ads1x15Adc, health: HealthMonitor) -> None:
+    def __init__(self, foot: str | None, adc: ChipReader, health: HealthMonitor) -> None:
         self.foot = foot  # None: the one-insole sampler (events without a foot)
         self.adc = adc
         self.health = health

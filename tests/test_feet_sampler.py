@@ -187,3 +187,37 @@ def test_a_missing_second_chip_is_named_and_nothing_stays_open() -> None:
 def test_health_monitor_is_per_foot(rig: FeetRig) -> None:
     with pytest.raises(ValueError, match="one health monitor each"):
         Sampler(rig.adc, health=HealthMonitor())
+
+
+def test_a_right_insole_plugged_in_later_is_picked_up() -> None:
+    clock = FakeClock(T0)
+    left_chip = EmulatedAds1x15(
+        "ADS1115", 0x48, FootVolts(steady_stance(*LEFT_N, sway=0.0), BOTH.adc_for("left"))
+    )
+    right_chip = EmulatedAds1x15(
+        "ADS1115", 0x49, FootVolts(steady_stance(*RIGHT_N, sway=0.0), BOTH.adc_for("right"))
+    )
+    bus = EmulatedI2CBus([left_chip], clock=clock, bus_hz=400_000)
+    with pytest.raises(AdcNotFoundError, match="0x49"):
+        open_feet_adc(BOTH, "emulated", emulator=bus)
+    adc = open_feet_adc(BOTH, "emulated", emulator=bus, wait_for_right=True)
+    assert "0x49 not answering yet" in adc.description
+    bus.schedule(T0 + 2.0, lambda: bus.attach(right_chip))
+    recorder = FeetRecorder()
+    sampler = Sampler(adc, [recorder], rate_hz=100.0)
+    with sampler:
+        deadline = time.monotonic() + 30.0
+        while clock.monotonic() < T0 + 6.0:
+            assert time.monotonic() < deadline, "fake time stopped advancing"
+            time.sleep(0.002)
+    adc.close()
+    assert all(s.left is not None for s in recorder.scans)
+    assert len(recorder.scans) >= 590
+    rights = [s for s in recorder.scans if s.right is not None]
+    assert rights
+    assert 2.0 <= rights[0].t_s - T0 < 4.5  # found by a reconnect after it was plugged in
+    assert rights[-1].right is not None
+    assert rights[-1].right.volts == pytest.approx(_volts(RIGHT_N), abs=0.002)
+    assert [type(e) for e in recorder.errors] == [FootAdcError]
+    assert "No I2C device" in str(recorder.errors[0]) or "no ADS1x15" in str(recorder.errors[0])
+    assert [g[0] for g in recorder.gaps] == ["right"]
