@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from firmware.adc import (
     AdcConfigError,
     Ads1x15Adc,
+    ScanOrError,
     _bus_path,
     _linux_i2c_bus,
+    read_together,
     resolve_backend,
     validate_adc_config,
 )
@@ -155,6 +157,25 @@ class FeetAdc(Closeable):
     def full_scale_v(self) -> float:
         """The largest voltage the configured gain can represent (same on both chips)."""
         return self.left.full_scale_v
+
+    def read_feet(self, sides: Sequence[str] = SIDES) -> dict[str, ScanOrError]:
+        """One scan of the ``sides`` chips with their conversions running at the same time.
+
+        Each side gets its ``(t_s, volts)`` or its error (``read_together``); a chip still
+        being waited for (``PendingAdc``) gets ``AdcNotFoundError``.
+        """
+        results: dict[str, ScanOrError] = {}
+        together: dict[str, Ads1x15Adc] = {}
+        for side in sides:
+            chip = self.adcs[side]
+            real = chip.inner if isinstance(chip, PendingAdc) else chip
+            if isinstance(real, Ads1x15Adc):
+                together[side] = real
+            else:
+                results[side] = AdcNotFoundError(chip.config.address, chip.config.i2c_bus)
+        scans = read_together(list(together.values()))
+        results.update(zip(together, scans, strict=True))
+        return results
 
     def close(self) -> None:
         """Release both chips, then the bus (idempotent)."""

@@ -2,9 +2,9 @@
 
 Both run the sampler at full speed (``rate_hz=None``) with single-shot scans (the only
 strategy for two chips, see ``firmware.feet_adc``): one insole (three conversions per
-scan) and two insoles on one bus (six conversions, one time stamp). The limits are
-``data_rate / 3`` and ``data_rate / 6`` scans per second; a paired scan at 860 SPS thus
-tops out near 143 per second, enough for the 100 Hz the service samples at.
+scan) and two insoles on one bus (six conversions, one time stamp). The two chips
+convert at the same time, so the limit is ``data_rate / 3`` scans per second for both;
+what a pair loses against one chip is the doubled bus traffic and Python work per step.
 Used by ``insole-monitor bench --feet``.
 """
 
@@ -37,8 +37,8 @@ class FeetRateResult:
 
     @property
     def two_limit_hz(self) -> float:
-        """Six conversions per paired scan."""
-        return self.data_rate_sps / 6.0
+        """Six conversions per paired scan, three on each chip at the same time."""
+        return self.data_rate_sps / 3.0
 
 
 def run_feet_rate(

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
 
-from firmware.adc import AdcTimeoutError, Ads1x15Adc
+from firmware.adc import AdcTimeoutError, Ads1x15Adc, ScanOrError
 from firmware.ads_emulator import TRANSIENT_ERRNOS
 from firmware.clock import SYSTEM_CLOCK, Clock
 from firmware.errors import HardwareError
@@ -261,7 +261,9 @@ class Sampler:
 
     ``adc`` is one insole's ``Ads1x15Adc`` (listeners get ``on_frame``, ``on_gap`` and
     ``on_health``) or both insoles' ``FeetAdc``: then every scan reads the left chip and
-    the right chip (six conversions) and listeners get ``on_feet(FeetFrame)`` with one time
+    the right chip (six conversions, the two chips converting at the same time, so the
+    ceiling stays ``data_rate / 3``; a chip that failed is retried on its own) and
+    listeners get ``on_feet(FeetFrame)`` with one time
     for both, and ``on_foot_gap(foot, start_s, end_s, reason)`` /
     ``on_foot_health(foot, report)`` per insole. A fault of one chip is that foot's gap
     (its frames are ``None`` meanwhile, its errors arrive as ``FootAdcError``); its back-off
@@ -286,14 +288,14 @@ class Sampler:
         name: str = "insole-sampler",
     ) -> None:
         feet = isinstance(adc, FeetAdc)
-        channels = 6 if feet else 3
         if rate_hz is not None:
-            # Three conversions per insole and scan: the chip's data rate sets the ceiling.
-            ceiling_hz = adc.config.data_rate_sps / channels
+            # Three conversions per scan (two insoles' chips convert at the same time): the
+            # chip's data rate sets the ceiling.
+            ceiling_hz = adc.config.data_rate_sps / 3.0
             if not 0.0 < rate_hz <= ceiling_hz:
                 raise ValueError(
                     f"rate_hz must be > 0 and at most {ceiling_hz:.1f} (data rate "
-                    f"{adc.config.data_rate_sps} SPS / {channels} channels), got {rate_hz!r}"
+                    f"{adc.config.data_rate_sps} SPS / 3 channels), got {rate_hz!r}"
                 )
         if rate_hz is not None and getattr(adc, "strategy", "single_shot") == "continuous":
             raise ValueError(
@@ -454,26 +456,47 @@ class Sampler:
         self._check_health(chip, frame)
         return True
 
-    def _scan_feet(self) -> bool:
+    def _active_chips(self) -> list[_Chip]:
+        """The chips to read in this scan: those not backing off (reconnected if due)."""
         clock = self.clock
         resting = [c.resume_s for c in self._chips if c.resume_s is not None]
         if len(resting) == len(self._chips):
             # Both chips are backing off: sleep until the first may be tried again.
             wait_s = min(resting) - clock.monotonic()
             if wait_s > 0.0 and clock.wait_event(self._stop, wait_s):
-                return False
-        scans: dict[str, tuple[float, tuple[float, float, float]]] = {}
+                return []
+        active: list[_Chip] = []
         for chip in self._chips:
-            assert chip.foot is not None
             if chip.resume_s is not None:
                 if clock.monotonic() < chip.resume_s:
                     continue
                 chip.resume_s = None
                 if chip.consecutive_failures >= self.reconnect_after:
                     self._reconnect(chip)
-            scan = self._read(chip)
+            active.append(chip)
+        return active
+
+    def _scan_feet(self) -> bool:
+        active = self._active_chips()
+        first: dict[str, ScanOrError] = {}
+        if len(active) > 1 and isinstance(self.adc, FeetAdc):
+            try:
+                # Both chips convert at the same time: a pair costs about one chip's scan.
+                first = self.adc.read_feet([chip.foot or "" for chip in active])
+            except Exception:  # a bug must be seen; the chips are then read one by one
+                log.exception("unexpected error while reading both ADCs")
+        scans: dict[str, tuple[float, tuple[float, float, float]]] = {}
+        for chip in active:
+            foot = chip.foot or ""
+            got = first.get(foot)
+            if got is not None and not isinstance(got, HardwareError):
+                chip.consecutive_failures = 0
+                scans[foot] = got
+                continue
+            # Failed in the paired scan (or read alone): retried on its own.
+            scan = self._read(chip, got)
             if scan is not None:
-                scans[chip.foot] = scan
+                scans[foot] = scan
         if not scans:
             return False
         # One time for both feet: the mean of the two chips' scan mid-times.
@@ -490,10 +513,15 @@ class Sampler:
                 self._check_health(chip, frame)
         return True
 
-    def _read(self, chip: _Chip) -> tuple[float, tuple[float, float, float]] | None:
+    def _read(
+        self, chip: _Chip, failed: HardwareError | None = None
+    ) -> tuple[float, tuple[float, float, float]] | None:
+        """A scan of ``chip`` with retries (``failed``: the first attempt's error, if any)."""
         error: BaseException | None = None
         for attempt in range(self.max_retries + 1):
             try:
+                if attempt == 0 and failed is not None:
+                    raise failed
                 scan = chip.adc.read_scan()
             except HardwareError as err:
                 error = err
