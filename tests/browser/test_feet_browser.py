@@ -51,10 +51,18 @@ def test_both_feet_are_drawn_with_their_state_count_and_the_load_split(
     assert visible(browser, "#panel-left")
     assert visible(browser, "#panel-right")
     assert not visible(browser, "#foot")
-    left = int(text(browser, "split-left").split()[0])
-    right = int(text(browser, "split-right").split()[0])
-    assert left + right in (99, 100, 101)
-    assert 50 <= left <= 60  # the right foot carries 0.85 of the left's load
+
+    def split() -> tuple[int, int] | None:
+        values = (text(browser, "split-left"), text(browser, "split-right"))
+        if not all(re.fullmatch(r"\d+ %", v) for v in values):
+            return None
+        left, right = (int(v.split()[0]) for v in values)
+        assert left + right in (99, 100, 101)
+        # The right foot carries 0.85 of the left's load (once it is down too: it follows
+        # the left 0.4 s later, and meanwhile the left carries it all).
+        return (left, right) if 50 <= left <= 60 else None
+
+    wait_for("both feet loaded, the left a little more", split, timeout_s=20)
     for side in ("left", "right"):
         assert text(browser, f"{side}-state-word") in ("Balanced", "Off balance", "Not loaded",
                                                       "Rest")
