@@ -17,10 +17,14 @@ from firmware.foot_source import FootVolts, FunctionSource
 from firmware.monitor import SetStateError, SourceInfo
 from firmware.sampler import Sampler
 from insole.calibration import Calibration
+from insole.exercises.examples import EXPECTED, example_name
 from insole.frames import VoltsFrame
+from insole.recording_csv import read_recording
+from insole.sensor_model import Divider, FsrCurve, force_to_volts
 from insole.store import SessionLog
 from tests.scripted import HOLD, REST, scripted, to_volts
 
+EXAMPLES = Path(__file__).parent.parent / "examples"
 SIM = SourceInfo("emulated", True, "two test insoles")
 HALF = tuple(0.5 * f for f in HOLD)
 
@@ -197,3 +201,26 @@ def test_monitor_on_the_emulated_two_chip_bus(store: SessionLog) -> None:
     assert latest is not None
     assert latest["feet"]["left"]["total_n"] == pytest.approx(100.0, rel=0.03)
     assert latest["feet"]["right"]["total_n"] == pytest.approx(50.0, rel=0.03)
+
+
+def test_a_rep_mode_on_both_feet_logs_each_foots_reps(
+    monitor: FeetMonitor, store: SessionLog
+) -> None:
+    recording = read_recording(EXAMPLES / example_name("squat"))
+    curve, divider = FsrCurve(), Divider()
+
+    def volts(t: float, forces: tuple[float, ...]) -> VoltsFrame:
+        return VoltsFrame(t, *(force_to_volts(f, curve, divider) for f in forces))
+
+    monitor.start_set("squat")
+    ids = monitor.status()["set"]["session_ids"]
+    for f in recording:
+        right = tuple(0.8 * x for x in f.forces_n)
+        monitor.on_feet(FeetFrame(f.t_s, volts(f.t_s, f.forces_n), volts(f.t_s, right)))
+    summary = monitor.stop_set()
+    expected = len(EXPECTED["squat"])
+    assert len(store.reps(ids["left"])) == len(store.reps(ids["right"])) == expected
+    assert summary["feet"]["left"]["attempted"] == expected
+    assert store.get_session(ids["right"]).exercise == "squat"
+    share = store.get_session(ids["left"]).meta["symmetry"]["left_load_share"]
+    assert share == pytest.approx(1 / 1.8, abs=0.01)
