@@ -60,13 +60,13 @@ def run_feet_rate(
         bus_hz=bus_hz,
         clock=FakeClock() if fake_clock else None,
     ) as adc:
-        one = measure_sampler(adc, seconds)
+        one = measure_sampler(adc, seconds)[:2]
     sources = {side: FootVolts(steady_stance(), device.adc_for(side)) for side in SIDES}
     with open_feet_adc(
         device, backend, sources, bus_hz=bus_hz, clock=FakeClock() if fake_clock else None
     ) as feet:
         description = feet.description
-        two = measure_sampler(feet, seconds)
+        two = measure_sampler(feet, seconds)[:2]
     return description, FeetRateResult(data_rate_sps, *one, *two)
 
 
