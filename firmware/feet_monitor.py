@@ -50,8 +50,9 @@ from insole.exercises.base import LiveView
 from insole.frames import SENSORS, Frame, VoltsFrame
 from insole.holds import Event
 from insole.records import Hold
+from insole.runners import Runner
 from insole.settings import EXERCISES, Settings
-from insole.store import SessionLog
+from insole.store import RunnerNotFoundError, SessionLog
 
 log = logging.getLogger(__name__)
 
@@ -302,6 +303,7 @@ class FeetMonitor(Monitor):
                 raise SetStateError(f"a set is already running ({running})")
             self._starting = True
             started_at = self._wall_clock()
+            runner_id = None if self._runner is None else self._runner.id
             futures = {
                 side: self._writer.call(
                     SessionLog.start_session,
@@ -311,11 +313,20 @@ class FeetMonitor(Monitor):
                     source=self.source.kind,
                     settings=self._settings.replace(foot=side).to_dict(),
                     calibration_id=self._calibration_id,
+                    runner_id=runner_id,
                 )
                 for side in SIDES
             }
         try:
-            ids = {side: int(f.result(WRITER_TIMEOUT_S)) for side, f in futures.items()}
+            try:
+                ids = {side: int(f.result(WRITER_TIMEOUT_S)) for side, f in futures.items()}
+            except RunnerNotFoundError as err:
+                # As with one insole: the runner is gone, the device is back to nobody.
+                self._forget_runner()
+                raise SetStateError(
+                    "the chosen runner no longer exists; the device is back to no runner: "
+                    "choose a runner or start the set again"
+                ) from err
             for side, other in (("left", "right"), ("right", "left")):
                 self._writer.call(
                     SessionLog.set_session_meta,
@@ -336,7 +347,13 @@ class FeetMonitor(Monitor):
             self._set = self._feet["left"].open_set
         self._publish(
             "set_started",
-            {"session_id": ids["left"], "session_ids": ids, "exercise": exercise, "foot": "both"},
+            {
+                "session_id": ids["left"],
+                "session_ids": ids,
+                "exercise": exercise,
+                "foot": "both",
+                "runner_id": runner_id,
+            },
         )
         self._publish("status", self.status())
         return ids["left"]
@@ -431,6 +448,9 @@ class FeetMonitor(Monitor):
                 self._both = self._new_bilateral(self._both.mode)
             self._calibration = self._feet["left"].calibration
             self._calibration_id = result["feet"]["left"]["calibration_id"]
+            self._convert = self._calibration.converter()
+            # The left foot's tare becomes the runner's (or the device's) calibration.
+            self._own_calibration()
         left = result["feet"]["left"]
         result.update(left)
         warnings = [result["feet"][s]["drift_warning"] for s in SIDES]
@@ -438,6 +458,16 @@ class FeetMonitor(Monitor):
         result["drift_warning"] = joined or None
         self._publish("tared", result)
         return result
+
+    def select_runner(self, runner_id: int | None) -> Runner | None:
+        """As with one insole; the runner's calibration serves both feet until they are tared."""
+        runner = super().select_runner(runner_id)
+        with self._lock:
+            for foot in self._feet.values():
+                foot.calibration, foot.convert = self._calibration, self._calibration.converter()
+            if self._set is None:
+                self._both = self._new_bilateral(self._both.mode)
+        return runner
 
     def capture_target(self, duration_s: float = 3.0) -> None:
         """Not with two insoles: a personal target is one foot's (announced, not silent)."""
@@ -457,7 +487,7 @@ class FeetMonitor(Monitor):
     def _new_bilateral(self, mode: str | None) -> Bilateral:
         return Bilateral(
             mode,
-            self._settings,
+            self._runner_settings(self._settings, mode),
             left_calibration=self._feet["left"].calibration,
             right_calibration=self._feet["right"].calibration,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,12 @@ from insole.calibration import Calibration
 from insole.exercises.examples import EXPECTED, example_name
 from insole.frames import VoltsFrame
 from insole.recording_csv import read_recording
+from insole.runners import Runner, Runners
 from insole.sensor_model import Divider, FsrCurve, force_to_volts
 from insole.store import SessionLog
 from tests.scripted import HOLD, REST, scripted, to_volts
 
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
 EXAMPLES = Path(__file__).parent.parent / "examples"
 SIM = SourceInfo("emulated", True, "two test insoles")
 HALF = tuple(0.5 * f for f in HOLD)
@@ -224,3 +227,22 @@ def test_a_rep_mode_on_both_feet_logs_each_foots_reps(
     assert store.get_session(ids["right"]).exercise == "squat"
     share = store.get_session(ids["left"]).meta["symmetry"]["left_load_share"]
     assert share == pytest.approx(1 / 1.8, abs=0.01)
+
+
+def test_both_sessions_belong_to_the_chosen_runner(
+    monitor: FeetMonitor, store: SessionLog
+) -> None:
+    runner = Runners(store).add(Runner("Ana", "left", {"arch_hold": {"reps": 6}}), NOW)
+    monitor.select_runner(runner.id)
+    feed(monitor, [(1, REST)], [(1, REST)])
+    monitor.start_set("arch_hold")
+    ids = monitor.status()["set"]["session_ids"]
+    t = feed(monitor, [(1, REST), (9, HOLD)], [(1, REST), (9, HALF)], 1.0)
+    latest = monitor.latest()
+    monitor.stop_set()
+    assert {store.get_session(ids[s]).runner_id for s in ("left", "right")} == {runner.id}
+    assert latest is not None
+    # The runner's programme sets the rep target of both feet's counters.
+    assert latest["feet"]["left"]["set"]["rep_target"] == 6
+    assert latest["feet"]["right"]["set"]["rep_target"] == 6
+    assert t > 0
