@@ -845,7 +845,7 @@ class SessionLog:
             self.mark_interrupted()
 
     def delete_all(self) -> None:
-        """Delete every session, hold, frame, calibration and setting for good.
+        """Delete every session, hold, rep, frame, runner, calibration and setting for good.
 
         Rows are deleted with ``secure_delete`` on (freed pages are zeroed), the file is
         rebuilt with ``VACUUM`` and the write-ahead log is checkpointed and truncated to
@@ -859,8 +859,17 @@ class SessionLog:
                 raise LogInputError("stop the running session before deleting all data")
             self._file.close_idle_readers()
             with self._file.transaction("delete all data") as conn:
-                for table in ("frame_chunks", "holds", "sessions", "calibrations", "settings"):
-                    conn.execute(f"DELETE FROM {table}")  # fixed table names
+                # Every table of the schema (runners and reps included), so a table added by
+                # a later migration cannot be forgotten here; sqlite_sequence resets the ids.
+                tables = [
+                    str(row[0])
+                    for row in conn.execute(
+                        "SELECT name FROM sqlite_schema WHERE type = 'table'"
+                        " AND name NOT LIKE 'sqlite_%'"
+                    )
+                ]
+                for table in tables:
+                    conn.execute(f'DELETE FROM "{table}"')  # names from the schema itself
                 conn.execute("DELETE FROM sqlite_sequence")
             with self._file.sql_errors("compact the file after deleting"):
                 conn = self._file.writer()
