@@ -204,6 +204,8 @@ def _check_copy(work: Path, size_bytes: int, page_bytes: int) -> BackupInfo:
         conn = sqlite3.connect(work, isolation_level=None)
     except sqlite3.Error as err:
         raise BackupRejectedError("damaged", f"SQLite cannot open the file: {err}") from err
+    # Names and messages from a damaged file may not be UTF-8; never fail on decoding them.
+    conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
     try:
         # Defences for untrusted database files (sqlite.org, "Defense Against The Dark
         # Arts"): the schema may not call functions or virtual tables, cells are
@@ -226,7 +228,8 @@ def _check_copy(work: Path, size_bytes: int, page_bytes: int) -> BackupInfo:
         conn.execute(f"PRAGMA page_size = {int(page_bytes)}")
         conn.execute("VACUUM")
         _check_integrity(conn)
-    except sqlite3.Error as err:
+    except (sqlite3.Error, UnicodeDecodeError) as err:
+        # A damaged schema can make even SQLite's error message invalid UTF-8.
         raise BackupRejectedError(
             "damaged", f"SQLite reports the file as damaged: {err}"
         ) from err
