@@ -22,7 +22,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from flask import Flask
+
 from dashboard import create_app
+from dashboard.access import start_button_pairing
 from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK
@@ -166,6 +169,16 @@ def open_feedback(options: ServiceOptions) -> Feedback | None:
     return open_devices(options.device.pins, led=options.led, buzzer=options.buzzer)
 
 
+def wire_button(feedback: Feedback, monitor: Monitor, app: Flask) -> None:
+    """The device button: short press start/stop, held 2 s tare, held 6 s open pairing.
+
+    Firmware knows nothing of the dashboard; here, where both are built, the pairing
+    gesture is given the dashboard's ``start_button_pairing`` bound to this app.
+    """
+    feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
+    feedback.bind_pairing(functools.partial(start_button_pairing, app))
+
+
 class Service:
     """The running service; ``run`` blocks until a signal or ``stop``."""
 
@@ -202,8 +215,6 @@ class Service:
             feedback = open_feedback(options)
             self.monitor = monitor = Monitor(store, info, feedback=feedback)
             stack.callback(monitor.close)
-            if feedback is not None:
-                feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
             self.sampler = sampler = Sampler(adc, [monitor], rate_hz=options.rate_hz)
             stack.callback(sampler.close)
             app = create_app(
@@ -214,6 +225,8 @@ class Service:
                 },
                 monitor=monitor,
             )
+            if feedback is not None:
+                wire_button(feedback, monitor, app)
             self.server = waitress.create_server(
                 app,
                 host=options.host,
@@ -227,6 +240,8 @@ class Service:
                 log.info("pairing off: simulated insole on this computer only (local development)")
             else:
                 log.info("to pair a tablet, run `sudo insole-monitor pair` and enter its code")
+                if feedback is not None:
+                    log.info("... or hold the device button until the LED blinks blue")
         except BaseException:
             stack.close()
             raise
