@@ -18,7 +18,7 @@ from dashboard import create_app
 from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from firmware.monitor import Monitor, SourceInfo
 from insole.frames import VoltsFrame
-from insole.migrations import APPLICATION_ID, SCHEMA_VERSION
+from insole.migrations import APPLICATION_ID, SCHEMA_VERSION, migrate
 from insole.settings import Settings
 from insole.store import SessionLog
 from tests.dashboard.data_support import MARKER, files_containing, fill_log
@@ -410,3 +410,23 @@ def test_posts_need_the_csrf_token(app: Flask, log: SessionLog) -> None:
         answer = unarmed.post(path, **kwargs)
         assert answer.status_code == 403, path
     assert session_ids(log) == ids
+
+
+def test_a_backup_of_an_older_schema_is_migrated(
+    client: FlaskClient, log: SessionLog, tmp_path: Path
+) -> None:
+    old = tmp_path / "version1.sqlite3"
+    conn = sqlite3.connect(old, isolation_level=None)
+    migrate(conn, target=1)
+    conn.execute(
+        "INSERT INTO sessions (started_at, ended_at, status, exercise, foot, source, settings)"
+        " VALUES ('2025-05-01T09:00:00.000000+00:00', '2025-05-01T09:05:00.000000+00:00',"
+        " 'completed', 'arch_hold', 'left', 'hardware', '{}')"
+    )
+    conn.close()
+    answer = client.post("/data/restore", data=old.read_bytes(), headers=RAW)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["backup"]["schema_version"] == 1
+    (restored,) = log.list_sessions()
+    assert restored.started_at.year == 2025
+    assert restored.meta == {}
