@@ -21,7 +21,7 @@ from insole.frames import VoltsFrame
 from insole.migrations import APPLICATION_ID, SCHEMA_VERSION, migrate
 from insole.settings import Settings
 from insole.store import SessionLog
-from tests.dashboard.data_support import MARKER, files_containing, fill_log
+from tests.dashboard.data_support import MARKER, START, files_containing, fill_log
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 RAW = {"Content-Type": "application/vnd.sqlite3", "Accept": "application/json"}
@@ -430,3 +430,21 @@ def test_a_backup_of_an_older_schema_is_migrated(
     (restored,) = log.list_sessions()
     assert restored.started_at.year == 2025
     assert restored.meta == {}
+
+
+def test_without_a_monitor_the_log_itself_is_replaced(log: SessionLog, data_dir: Path) -> None:
+    # The review-only app (no device attached): the log refuses while a session is open.
+    app = create_app({"TESTING": True, **LOCAL_TEST_CONFIG, "INSOLE_DATA_DIR": str(data_dir)},
+                     log=log)
+    client = local_test_client(app)
+    ids = fill_log(log, sessions=2)
+    body = download(client)
+    open_id = log.start_session(started_at=START, exercise="arch_hold", foot="left",
+                                source="test", settings={})
+    refused = client.post("/data/delete", json={"confirm": "DELETE"})
+    assert refused.status_code == 409
+    log.end_session(open_id, START)
+    assert client.post("/data/delete", json={"confirm": "DELETE"}).status_code == 200
+    assert log.list_sessions() == []
+    assert client.post("/data/restore", data=body, headers=RAW).status_code == 200
+    assert session_ids(log) == ids
