@@ -55,7 +55,7 @@ from insole.store import LogInputError
 
 bp = Blueprint("data_admin", __name__, url_prefix="/data")
 
-DEFAULT_BACKUP_MAX_BYTES = 256 * 1024 * 1024
+DEFAULT_BACKUP_MAX_BYTES = 256_000_000
 """Largest backup accepted for restore (config ``INSOLE_BACKUP_MAX_BYTES``).
 
 An hour of frames takes about 1.4 MB, so this holds some 180 hours of exercise: years of
