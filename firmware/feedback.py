@@ -17,7 +17,7 @@ holding        a hold is running                       green, pulsing    on
 grace          balance lost, inside the grace time     amber             fast blink
 hold_complete  a correct hold just ended (one-shot)    3 green blinks    3 blinks
 set_done       the rep target was reached (one-shot)   5 green/blue      5 blinks
-pairing        the pairing window is open (one-shot)   blue, blinking    short flash each s
+pairing        the pairing window is open              blue, blinking    short flash each s
 fault          a sensor's health is not ``ok``         red, blinking     slow blink
 ============== ======================================= ================= ===================
 
@@ -36,7 +36,8 @@ short (released before 2 s)  start or stop a set
 held 2 s                     tare (a chirp at 2 s; with pairing bound, the tare happens at
                              release, so that holding on to pair never tares)
 held 6 s                     open the pairing window: the first tablet that asks on
-                             ``/pair`` within it is paired (blue blinking, rising call)
+                             ``/pair`` within it is paired (rising call; blue blinking
+                             until a tablet paired or the window ended)
 ============================ ==============================================================
 
 Why holding for 6 s: every shorter gesture collides. A double press would first start a
@@ -106,6 +107,9 @@ LONG_PRESS_S = 2.0
 
 PAIR_PRESS_S = 6.0
 """Default press length that opens the pairing window (see the module docstring: why)."""
+
+PAIR_POLL_S = 0.5
+"""While the pairing LED blinks, how often to ask whether the window is still open."""
 
 BUTTON_BOUNCE_S = 0.02
 """Contact bounce of a tactile switch is a few ms; ignore edges closer than this."""
@@ -499,7 +503,10 @@ class Feedback(Closeable):
         self._on_short: ButtonCallback = _nothing
         self._on_long: ButtonCallback = _nothing
         self._on_pair: PairCallback | None = None
+        self._pair_still_open: Callable[[], bool] | None = None
         self._pair_timer: threading.Timer | None = None
+        self._pair_watcher: threading.Thread | None = None
+        self._closing = threading.Event()
         self.disabled_reason: str | None = None
         """Why no pin is driven (``None`` while the devices are live)."""
 
@@ -723,15 +730,20 @@ class Feedback(Closeable):
         self._button.when_held = self._held
         self._button.when_released = self._released
 
-    def bind_pairing(self, on_pair: PairCallback) -> None:
+    def bind_pairing(
+        self, on_pair: PairCallback, still_open: Callable[[], bool] | None = None
+    ) -> None:
         """Holding the button for ``pair_press_s`` calls ``on_pair`` (open pairing).
 
-        ``on_pair`` returns how long the pairing window stays open, in seconds; the LED
-        blinks blue and a rising call sounds for that long. Firmware does not know the
-        dashboard: the service passes ``dashboard.access.start_button_pairing`` bound to
-        its app. Call :meth:`bind_button` as well (it connects the button's events).
+        ``on_pair`` returns how long the pairing window stays open, in seconds; a rising
+        call sounds and the LED blinks blue for that long -- or, with ``still_open``, until
+        it answers False (a tablet was paired): whoever watches the LED sees at once when
+        the window has been used, by their tablet or by someone else's. Firmware does not
+        know the dashboard: the service passes callables bound to its app. Call
+        :meth:`bind_button` as well (it connects the button's events).
         """
         self._on_pair = on_pair
+        self._pair_still_open = still_open
 
     def _pressed(self) -> None:
         with self._lock:
@@ -768,6 +780,29 @@ class Feedback(Closeable):
             log.info("feedback: pairing window open for %.0f s", window_s)
             self._tune("pairing")
             self._one_shot(LedState.PAIRING, float(window_s))
+            self._watch_pairing()
+
+    def _watch_pairing(self) -> None:
+        """In the pair-press timer's own thread: end the blue blinking once a tablet paired."""
+        still_open = self._pair_still_open
+        if still_open is None:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._pair_watcher = threading.current_thread()
+        while not self._closing.wait(PAIR_POLL_S):
+            with self._lock:
+                if self._shown is not LedState.PAIRING or self._overlay_timer is None:
+                    return  # the window ran out, or a fault or a newer pairing took over
+            if self._call(still_open, "pairing check") is not False:
+                continue  # open, or the check failed (logged): keep the window's timer
+            with self._lock:
+                if self._shown is LedState.PAIRING:
+                    self._cancel_overlay()
+                    self._update()
+            log.info("feedback: pairing window used")
+            return
 
     def _released(self) -> None:
         with self._lock:
@@ -803,6 +838,10 @@ class Feedback(Closeable):
             self._closed = True
             timer = self._cancel_overlay()
             self._cancel_pair_timer()
+            self._closing.set()
+            watcher = self._pair_watcher
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join(timeout=5.0)
         if timer is not None:
             timer.join(timeout=5.0)  # outside the lock: a firing timer waits for it
         if self._button is not None:

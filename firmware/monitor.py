@@ -76,7 +76,9 @@ class Feedback(Protocol):
     ) -> None:
         """Call ``on_short`` on a short press and ``on_long`` on a long one."""
 
-    def bind_pairing(self, on_pair: Callable[[], float]) -> None:
+    def bind_pairing(
+        self, on_pair: Callable[[], float], still_open: Callable[[], bool] | None = None
+    ) -> None:
         """Call ``on_pair`` (opens pairing, returns its window in s) on a very long press."""
 
     def close(self) -> None:

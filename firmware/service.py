@@ -25,6 +25,7 @@ from typing import Any
 from flask import Flask
 
 from dashboard import create_app
+from dashboard.access import get_state as get_access_state
 from dashboard.access import start_button_pairing
 from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
@@ -174,10 +175,16 @@ def wire_button(feedback: Feedback, monitor: Monitor, app: Flask) -> None:
     """The device button: short press start/stop, held 2 s tare, held 6 s open pairing.
 
     Firmware knows nothing of the dashboard; here, where both are built, the pairing
-    gesture is given the dashboard's ``start_button_pairing`` bound to this app.
+    gesture is given the dashboard's ``start_button_pairing`` bound to this app, and a
+    check of whether the window is still open (the blue LED stops once a tablet paired).
     """
+
+    def window_open() -> bool:
+        # Looked up at each call: the access database opens on first use, not at start-up.
+        return get_access_state(app).store.button_window_open()
+
     feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
-    feedback.bind_pairing(functools.partial(start_button_pairing, app))
+    feedback.bind_pairing(functools.partial(start_button_pairing, app), window_open)
 
 
 class Service:

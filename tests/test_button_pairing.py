@@ -117,6 +117,8 @@ def test_holding_the_button_pairs_the_first_tablet_that_asks(
     assert paired.get_json()["device"]["method"] == "button"
     assert tablet.get_cookie("insole_token") is not None
     assert tablet.get("/data/").status_code == 200
+    # The window is used: the blue blinking stops long before the window would end.
+    wait_until(lambda: feedback.led_state is not LedState.PAIRING, "the pairing LED to stop")
     # One press pairs one tablet: the window closed behind the first.
     refused = ask_by_button(latecomer)
     assert refused.status_code == 403
