@@ -7,6 +7,7 @@ replacement), requests through the real pairing and CSRF checks.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,13 +132,20 @@ def test_backup_while_a_set_runs_holds_the_frames_logged_so_far(
     sid = monitor.start_set()
     for k in range(1, 120):
         monitor.process(VoltsFrame(0.1 + k / 100, 0.5, 1.0, 1.5))
+    # The monitor hands frames to its log-writer thread; wait until the log has some (those
+    # still buffered in the log are written by the backup itself).
+    deadline = time.monotonic() + 10.0
+    while len(monitor.log.frames_array(sid)) < 100:
+        assert time.monotonic() < deadline, "the log writer never wrote the frames"
+        time.sleep(0.01)
+    logged = len(monitor.log.frames_array(sid))
     body = download(client)
     monitor.stop_set()
     saved = tmp_path / "mid-set.sqlite3"
     saved.write_bytes(body)
     with SessionLog(saved, read_only=True) as copy:
         assert copy.get_session(sid).status == "open"
-        assert len(copy.frames_array(sid)) > 0
+        assert len(copy.frames_array(sid)) >= logged
 
 
 # -- restore -------------------------------------------------------------------------------
