@@ -859,8 +859,9 @@ class SessionLog:
                 raise LogInputError("stop the running session before deleting all data")
             self._file.close_idle_readers()
             with self._file.transaction("delete all data") as conn:
-                # Every table of the schema (runners and reps included), so a table added by
-                # a later migration cannot be forgotten here; sqlite_sequence resets the ids.
+                # Every table of the schema (runners too: their names are personal data), so
+                # a table added by a later migration cannot be forgotten here;
+                # sqlite_sequence resets the ids.
                 tables = [
                     str(row[0])
                     for row in conn.execute(

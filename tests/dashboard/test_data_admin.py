@@ -456,3 +456,17 @@ def test_without_a_monitor_the_log_itself_is_replaced(log: SessionLog, data_dir:
     assert log.list_sessions() == []
     assert client.post("/data/restore", data=body, headers=RAW).status_code == 200
     assert session_ids(log) == ids
+
+
+def test_the_chosen_runner_is_dropped_when_the_data_is_replaced(
+    client: FlaskClient, log: SessionLog, monitor: Monitor
+) -> None:
+    fill_log(log, sessions=1)
+    (runner,) = log.list_runners()
+    monitor.select_runner(runner["id"])
+    assert monitor.runner is not None
+    assert client.post("/data/delete", json={"confirm": "DELETE"}).status_code == 200
+    assert monitor.runner is None
+    assert monitor.start_set() == 1  # logged with no runner: the old id is gone
+    monitor.stop_set()
+    assert log.get_session(1).exercise == "arch_hold"
