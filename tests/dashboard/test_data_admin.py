@@ -463,8 +463,7 @@ def test_the_chosen_runner_is_dropped_when_the_data_is_replaced(
 ) -> None:
     fill_log(log, sessions=1)
     (runner,) = log.list_runners()
-    monitor.select_runner(runner["id"])
-    assert monitor.runner is not None
+    assert monitor.select_runner(runner["id"]) is not None
     assert client.post("/data/delete", json={"confirm": "DELETE"}).status_code == 200
     assert monitor.runner is None
     assert monitor.start_set() == 1  # logged with no runner: the old id is gone
