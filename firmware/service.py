@@ -23,11 +23,16 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from flask import Flask
+
 from dashboard import create_app, sse
+from dashboard.access import get_state as get_access_state
+from dashboard.access import start_button_pairing
 from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK
 from firmware.config import AdcConfig, DeviceConfig
+from firmware.feet_adc import FeetAdc
 from firmware.foot_source import FootVolts, ForceSource, ReplaySource
 from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
 from firmware.process_tuning import tune_for_serving
@@ -109,6 +114,7 @@ class ServiceOptions:
 
     source: str = "auto"
     replay_file: Path | None = None
+    replay_right: Path | None = None  # --feet both: the right foot's recording
     speed: float = 1.0
     loop: bool = True
     script: str | None = None
@@ -183,6 +189,22 @@ def _abort_stalled_connections(socket_map: dict[int, Any]) -> None:
         )
 
 
+def wire_button(feedback: Feedback, monitor: Monitor, app: Flask) -> None:
+    """The device button: short press start/stop, held 2 s tare, held 6 s open pairing.
+
+    Firmware knows nothing of the dashboard; here, where both are built, the pairing
+    gesture is given the dashboard's ``start_button_pairing`` bound to this app, and a
+    check of whether the window is still open (the blue LED stops once a tablet paired).
+    """
+
+    def window_open() -> bool:
+        # Looked up at each call: the access database opens on first use, not at start-up.
+        return get_access_state(app).store.button_window_open()
+
+    feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
+    feedback.bind_pairing(functools.partial(start_button_pairing, app), window_open)
+
+
 class Service:
     """The running service; ``run`` blocks until a signal or ``stop``."""
 
@@ -213,14 +235,23 @@ class Service:
             if stale:
                 log.warning("sessions interrupted by an earlier stop: %s", stale)
             settings = stored_settings(store)
-            adc, info = open_source(options, Divider(settings.supply_v, settings.r_fixed_ohm))
+            divider = Divider(settings.supply_v, settings.r_fixed_ohm)
+            adc: Ads1x15Adc | FeetAdc
+            if options.device.feet == "both":
+                # Imported here: it builds on this module's options.
+                from firmware.feet_monitor import FeetMonitor  # noqa: PLC0415
+                from firmware.feet_service import open_feet_source  # noqa: PLC0415
+
+                adc, info = open_feet_source(options, divider)
+                monitor_class: type[Monitor] = FeetMonitor
+            else:
+                adc, info = open_source(options, divider)
+                monitor_class = Monitor
             stack.callback(adc.close)
             log.info("insole: %s", info.description)
             feedback = open_feedback(options)
-            self.monitor = monitor = Monitor(store, info, feedback=feedback)
+            self.monitor = monitor = monitor_class(store, info, feedback=feedback)
             stack.callback(monitor.close)
-            if feedback is not None:
-                feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
             # Before the sampler and server threads start.
             stack.callback(sys.setswitchinterval, tune_for_serving())
             self.sampler = sampler = Sampler(
@@ -235,6 +266,8 @@ class Service:
                 },
                 monitor=monitor,
             )
+            if feedback is not None:
+                wire_button(feedback, monitor, app)
             socket_map: dict[int, Any] = {}
             self.server = waitress.create_server(
                 RequestGate(app),
@@ -251,6 +284,8 @@ class Service:
                 log.info("pairing off: simulated insole on this computer only (local development)")
             else:
                 log.info("to pair a tablet, run `sudo insole-monitor pair` and enter its code")
+                if feedback is not None:
+                    log.info("... or hold the device button until the LED blinks blue")
         except BaseException:
             stack.close()
             raise
