@@ -3,39 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
 from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
-from firmware.monitor import Monitor, SourceInfo
+from firmware.monitor import Monitor
 from insole.frames import VoltsFrame
 from insole.settings import Settings
 from insole.store import SessionLog
 from tests.scripted import HOLD, scripted, to_volts
 
-SIM = SourceInfo("emulated", True, "test insole")
-
 
 @pytest.fixture
-def log(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "sessions.sqlite3") as session_log:
-        yield session_log
-
-
-@pytest.fixture
-def monitor(log: SessionLog) -> Iterator[Monitor]:
-    with Monitor(log, SIM) as mon:
-        yield mon
-
-
-@pytest.fixture
-def client(monitor: Monitor) -> FlaskClient:
-    return local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor))
+def app(monitor: Monitor) -> Flask:
+    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor)
 
 
 def form_of(settings: Settings, **changes: str) -> dict[str, str]:
