@@ -77,6 +77,7 @@ from insole.exercises.base import EXERCISE_CUES, Rep, default_calibration, summa
 from insole.frame_counter import FrameCounter
 from insole.frames import SENSORS
 from insole.holds import Event
+from insole.live_json import load_json, set_json
 from insole.settings import Settings
 from insole.smoothing import LowPass
 
@@ -198,12 +199,7 @@ class RepState(NamedTuple):
         tri = None if shares is None else tripod_point(shares)
         return {
             "exercise": self.mode,
-            "t_s": round(self.t_s, 4),
-            "forces_n": {n: round(f, 2) for n, f in zip(SENSORS, self.forces_n, strict=True)},
-            "total_n": round(self.total_n, 2),
-            "shares": None
-            if shares is None
-            else {n: round(s, 4) for n, s in zip(SENSORS, shares, strict=True)},
+            **load_json(self.t_s, self.forces_n, self.total_n, shares),
             "cop_tri": None if tri is None else [round(tri[0], 4), round(tri[1], 4)],
             "balanced": self.balanced,
             "off_point": self.off_point,
@@ -217,15 +213,14 @@ class RepState(NamedTuple):
                 "base_n": round(self.base_n, 1),
                 "span_n": round(self.span_n, 1),
             },
-            "set": {
-                "running": set_running,
-                "set_index": self.set_index,
-                "correct": self.correct,
-                "attempted": self.attempted,
-                "rep_target": self.rep_target,
-                "done_at": self.done_at,
-                "done": self.correct >= self.done_at,
-            },
+            "set": set_json(
+                running=set_running,
+                set_index=self.set_index,
+                correct=self.correct,
+                attempted=self.attempted,
+                rep_target=self.rep_target,
+                done_at=self.done_at,
+            ),
             "last_rep": None if self.last_rep is None else self.last_rep.to_dict(),
         }
 
