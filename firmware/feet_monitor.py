@@ -286,22 +286,11 @@ class FeetMonitor(Monitor):
         if exercise not in EXERCISES:
             raise SetStateError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
         with self._lock:
-            if self._set is not None or self._starting:
-                running = "starting" if self._set is None else f"session {self._set.session_id}"
-                raise SetStateError(f"a set is already running ({running})")
-            self._starting = True
-            started_at = self._wall_clock()
+            started_at = self._claim_start()
             runner_id = None if self._runner is None else self._runner.id
             futures = {
-                side: self._writer.call(
-                    SessionLog.start_session,
-                    started_at=started_at,
-                    exercise=exercise,
-                    foot=side,
-                    source=self.source.kind,
-                    settings=self._settings.replace(foot=side).to_dict(),
-                    calibration_id=self._calibration_id,
-                    runner_id=runner_id,
+                side: self._open_session(
+                    started_at, exercise, side, self._settings.replace(foot=side)
                 )
                 for side in SIDES
             }
@@ -309,12 +298,7 @@ class FeetMonitor(Monitor):
             try:
                 ids = {side: int(f.result(WRITER_TIMEOUT_S)) for side, f in futures.items()}
             except RunnerNotFoundError as err:
-                # As with one insole: the runner is gone, the device is back to nobody.
-                self._forget_runner()
-                raise SetStateError(
-                    "the chosen runner no longer exists; the device is back to no runner: "
-                    "choose a runner or start the set again"
-                ) from err
+                raise self._runner_gone() from err
             for side, other in (("left", "right"), ("right", "left")):
                 self._writer.call(
                     SessionLog.set_session_meta,
@@ -355,14 +339,7 @@ class FeetMonitor(Monitor):
             for side, records in (("left", left_records), ("right", right_records)):
                 open_set = self._feet[side].open_set
                 assert open_set is not None
-                for record in records:
-                    if isinstance(record, Hold):
-                        self._log_hold(open_set, record)
-                    else:
-                        self._log_rep(open_set, record.to_dict())
-                if open_set.frames:
-                    self._writer.frames(open_set.session_id, open_set.frames)
-                    open_set.frames = []
+                self._write_out(open_set, records)
             symmetry = self._both.symmetry().to_dict()
             per_foot: dict[str, Any] = {}
             done = []
@@ -520,8 +497,7 @@ class FeetMonitor(Monitor):
             open_set.frames.append(Frame(t - t0, *force))
             open_set.last_t_s = t
             if len(open_set.frames) >= LOG_BATCH_FRAMES:
-                self._writer.frames(open_set.session_id, open_set.frames)
-                open_set.frames = []
+                self._flush_frames(open_set)
 
     def _handle_foot_events(self, side: str, events: tuple[Event, ...] | list[Event]) -> None:
         open_set = self._feet[side].open_set

@@ -18,6 +18,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -284,8 +285,7 @@ class Monitor(Closeable):
                 open_set.frames.append(Frame(t - open_set.t0_s, h, lt, bt))
                 open_set.last_t_s = t
                 if len(open_set.frames) >= LOG_BATCH_FRAMES:
-                    self._writer.frames(open_set.session_id, open_set.frames)
-                    open_set.frames = []
+                    self._flush_frames(open_set)
             if state.events:
                 self._handle_events(state.events)
             if self._capture is not None:
@@ -377,32 +377,13 @@ class Monitor(Closeable):
         with self._lock:
             if self._replacing:
                 raise SetStateError("the stored data is being replaced: try again in a moment")
-            if self._set is not None or self._starting:
-                running = "starting" if self._set is None else f"session {self._set.session_id}"
-                raise SetStateError(f"a set is already running ({running})")
-            self._starting = True
-            started_at = self._wall_clock()
-            future = self._writer.call(
-                SessionLog.start_session,
-                started_at=started_at,
-                exercise=exercise,
-                foot=foot,
-                source=self.source.kind,
-                settings=self._settings.to_dict(),
-                calibration_id=self._calibration_id,
-                runner_id=None if self._runner is None else self._runner.id,
-            )
+            started_at = self._claim_start()
+            future = self._open_session(started_at, exercise, foot, self._settings)
         try:
             # Waited for outside the lock: the commit's fsync must not stall sampling.
             session_id = int(future.result(WRITER_TIMEOUT_S))
         except RunnerNotFoundError as err:
-            # The runner was deleted behind the monitor's back (e.g. all data deleted):
-            # fall back to nobody, say so, and let the user start again knowingly.
-            self._forget_runner()
-            raise SetStateError(
-                "the chosen runner no longer exists; the device is back to no runner: "
-                "choose a runner or start the set again"
-            ) from err
+            raise self._runner_gone() from err
         finally:
             with self._lock:
                 self._starting = False
@@ -426,14 +407,7 @@ class Monitor(Closeable):
             open_set = self._set
             if open_set is None:
                 raise SetStateError("no set is running")
-            for record in self._counter.finish():
-                if isinstance(record, Hold):
-                    self._log_hold(open_set, record)
-                else:
-                    self._log_rep(open_set, record.to_dict())
-            if open_set.frames:
-                self._writer.frames(open_set.session_id, open_set.frames)
-                open_set.frames = []
+            self._write_out(open_set, self._counter.finish())
             counts = self._counter.summary()
             summary = {
                 "session_id": open_set.session_id,
@@ -744,13 +718,60 @@ class Monitor(Closeable):
                 published = {**data, "session_id": open_set.session_id}
             self._publish(kind, published)
 
+    def _claim_start(self) -> datetime:
+        """Under the lock: refuse a second set, mark one as starting; its start time."""
+        if self._set is not None or self._starting:
+            running = "starting" if self._set is None else f"session {self._set.session_id}"
+            raise SetStateError(f"a set is already running ({running})")
+        self._starting = True
+        return self._wall_clock()
+
+    def _open_session(
+        self, started_at: datetime, exercise: str, foot: str, settings: Settings
+    ) -> Future[Any]:
+        """Queue the session's creation for the current runner; the future gives its id."""
+        return self._writer.call(
+            SessionLog.start_session,
+            started_at=started_at,
+            exercise=exercise,
+            foot=foot,
+            source=self.source.kind,
+            settings=settings.to_dict(),
+            calibration_id=self._calibration_id,
+            runner_id=None if self._runner is None else self._runner.id,
+        )
+
+    def _runner_gone(self) -> SetStateError:
+        """The chosen runner was deleted behind the monitor's back (e.g. all data deleted).
+
+        Fall back to nobody and say so, so that the user starts again knowingly.
+        """
+        self._forget_runner()
+        return SetStateError(
+            "the chosen runner no longer exists; the device is back to no runner: "
+            "choose a runner or start the set again"
+        )
+
+    def _write_out(self, open_set: _OpenSet, records: list[Any]) -> None:
+        """Log a finished set's last records (holds or reps), then its buffered frames."""
+        for record in records:
+            if isinstance(record, Hold):
+                self._log_hold(open_set, record)
+            else:
+                self._log_rep(open_set, record.to_dict())
+        self._flush_frames(open_set)
+
+    def _flush_frames(self, open_set: _OpenSet) -> None:
+        """Hand the set's buffered frames to the writer."""
+        if open_set.frames:
+            self._writer.frames(open_set.session_id, open_set.frames)
+            open_set.frames = []
+
     def _log_hold(self, open_set: _OpenSet, hold: Hold) -> Hold:
         t0 = open_set.t0_s or 0.0
         shifted = dataclasses.replace(hold, start_s=hold.start_s - t0, end_s=hold.end_s - t0)
         # Frames first, so the hold's frames are in the log before the hold itself.
-        if open_set.frames:
-            self._writer.frames(open_set.session_id, open_set.frames)
-            open_set.frames = []
+        self._flush_frames(open_set)
         self._writer.hold(open_set.session_id, shifted)
         return shifted
 
@@ -760,9 +781,7 @@ class Monitor(Closeable):
         for key in ("start_s", "end_s", "lost_at_s"):
             if isinstance(shifted.get(key), int | float):
                 shifted[key] = shifted[key] - t0
-        if open_set.frames:
-            self._writer.frames(open_set.session_id, open_set.frames)
-            open_set.frames = []
+        self._flush_frames(open_set)
         self._writer.call(SessionLog.add_rep, open_set.session_id, shifted)
         return shifted
 
