@@ -11,10 +11,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from dashboard import export
-from dashboard.api_errors import error_response
+from dashboard.api_errors import answer_errors_in_json
 from dashboard.context import get_log
 from dashboard.forms import current_translate
 from dashboard.review_data import get_summary, load_session, summary_dict, weekly
@@ -85,7 +84,4 @@ def delete(session_id: int) -> ResponseReturnValue:
     return "", 204
 
 
-@bp.errorhandler(HTTPException)
-def json_error(err: HTTPException) -> ResponseReturnValue:
-    """Errors of the API as JSON, with the reason in words."""
-    return error_response(err.code or 500, str(err.description))
+answer_errors_in_json(bp)
