@@ -33,7 +33,7 @@ def no_leaked_threads() -> Iterator[None]:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[SessionLog]:
     """A real SQLite session log in the test's own folder."""
-    with SessionLog(tmp_path / "log.sqlite3") as log:
+    with SessionLog(tmp_path / "sessions.sqlite3") as log:
         yield log
 
 

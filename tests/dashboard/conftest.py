@@ -1,11 +1,9 @@
 """Fixtures shared by the dashboard's page tests: an app over a temporary session log.
 
 A test module whose pages need a monitor too overrides ``app`` with one built over the
-``monitor`` fixture (module fixtures win).
+``monitor`` fixture of tests/conftest.py (module fixtures win); that monitor runs over
+``store``, so a module that overrides ``log`` must not use it.
 """
-
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -13,22 +11,13 @@ from flask.testing import FlaskClient
 
 from dashboard import create_app
 from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
-from firmware.monitor import Monitor
 from insole.store import SessionLog
-from tests.monitor_support import SIM
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "sessions.sqlite3") as session_log:
-        yield session_log
-
-
-@pytest.fixture
-def monitor(log: SessionLog) -> Iterator[Monitor]:
-    """A real monitor over ``log``, fed frames by the test itself."""
-    with Monitor(log, SIM) as mon:
-        yield mon
+def log(store: SessionLog) -> SessionLog:
+    """The session log the pages read: the shared ``store``, which ``monitor`` runs over too."""
+    return store
 
 
 @pytest.fixture
