@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from dashboard import create_app
 from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
+from dashboard.settings_views import NUMBER_FIELDS
 from firmware.monitor import Monitor
 from insole.frames import VoltsFrame
 from insole.settings import Settings
@@ -25,19 +26,7 @@ def app(monitor: Monitor) -> Flask:
 
 def form_of(settings: Settings, **changes: str) -> dict[str, str]:
     """What a browser submits for ``settings`` with some fields typed over."""
-    data = {
-        name: f"{getattr(settings, name):g}"
-        for name in (
-            "hold_target_s",
-            "grace_s",
-            "rep_target",
-            "set_done_at",
-            "min_share",
-            "load_floor_n",
-            "target_tolerance",
-            "r_fixed_ohm",
-        )
-    }
+    data = {name: f"{getattr(settings, name):g}" for name in NUMBER_FIELDS}
     data.update(foot=settings.foot, language=settings.language)
     for sensor, (x_mm, y_mm) in settings.sensor_positions_mm.items():
         data[f"pos_{sensor}_x"] = f"{x_mm:g}"
