@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gpiozero.pins.mock import MockFactory, MockPWMPin
 
+from firmware.broadcast import Broadcaster
 from firmware.monitor import Monitor
 from insole.store import SessionLog
 from tests.monitor_support import SIM
@@ -42,3 +44,20 @@ def monitor(store: SessionLog) -> Iterator[Monitor]:
     """A real one-insole monitor over ``store``, fed frames by the test itself."""
     with Monitor(store, SIM) as mon:
         yield mon
+
+
+@pytest.fixture
+def hub() -> Iterator[Broadcaster]:
+    """The live fan-out alone (frames pass through as they are), closed after the test."""
+    hub = Broadcaster(frame_json=dict)
+    yield hub
+    hub.close_all()
+
+
+@pytest.fixture
+def factory() -> Iterator[MockFactory]:
+    """gpiozero's mock pins (PWM-capable, for the LED), released after the test."""
+    mock = MockFactory(pin_class=MockPWMPin)
+    yield mock
+    mock.reset()
+    mock.close()

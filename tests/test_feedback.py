@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from gpiozero import Device
-from gpiozero.pins.mock import MockFactory, MockPin, MockPWMPin
+from gpiozero.pins.mock import MockFactory, MockPin
 from gpiozero.tones import Tone
 
 from firmware.config import PinConfig
@@ -78,14 +78,6 @@ def no_global_factory() -> Iterator[None]:
     yield
     release_default_pin_factory()
     assert Device.pin_factory is None
-
-
-@pytest.fixture
-def factory() -> Iterator[MockFactory]:
-    mock = MockFactory(pin_class=MockPWMPin)
-    yield mock
-    mock.reset()
-    mock.close()
 
 
 @pytest.fixture
