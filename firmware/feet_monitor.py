@@ -36,7 +36,6 @@ from typing import Any, TypeVar
 from firmware.feet_adc import FeetFrame, FootAdcError
 from firmware.monitor import (
     LOG_BATCH_FRAMES,
-    TARE_WINDOW_S,
     WRITER_TIMEOUT_S,
     Monitor,
     SetStateError,
@@ -44,9 +43,10 @@ from firmware.monitor import (
     _OpenSet,
     merge_health,
     start_watch,
+    tare_on,
 )
 from insole.bilateral import MIN_PAIR_N, Bilateral, BilateralFrame
-from insole.calibration import Calibration, check_drift
+from insole.calibration import Calibration
 from insole.exercises.base import LiveView
 from insole.frames import SENSORS, Frame, VoltsFrame
 from insole.holds import Event
@@ -386,13 +386,7 @@ class FeetMonitor(Monitor):
             result: dict[str, Any] = {"feet": {}}
             for side in SIDES:
                 foot = self._feet[side]
-                newest = foot.recent[-1].t_s
-                window = [f for f in foot.recent if f.t_s >= newest - TARE_WINDOW_S]
-                mean = [sum(f[i + 1] for f in window) / len(window) for i in range(3)]
-                previous = foot.calibration
-                tared = previous.with_tare(mean)
-                drift = check_drift(previous.tare_n, tared.tare_n)
-                warning = drift.warning if any(previous.tare_n) else None
+                tared, warning = tare_on(foot.recent, foot.calibration)
                 future = self._writer.call(
                     SessionLog.save_calibration, tared.to_dict(), f"tare {side}",
                     self._wall_clock(),

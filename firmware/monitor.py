@@ -17,7 +17,7 @@ import dataclasses
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -437,13 +437,7 @@ class Monitor(Closeable):
         with self._lock:
             if not self._recent:
                 raise SetStateError("no readings yet: is the insole connected?")
-            newest = self._recent[-1].t_s
-            window = [f for f in self._recent if f.t_s >= newest - TARE_WINDOW_S]
-            mean = [sum(f[i + 1] for f in window) / len(window) for i in range(3)]
-            previous = self._calibration
-            tared = previous.with_tare(mean)
-            drift = check_drift(previous.tare_n, tared.tare_n)
-            warning = drift.warning if any(previous.tare_n) else None
+            tared, warning = tare_on(self._recent, self._calibration)
             created = self._wall_clock()
             future = self._writer.call(
                 SessionLog.save_calibration, tared.to_dict(), "tare", created
@@ -893,6 +887,22 @@ def stored_calibration(store: SessionLog, settings: Settings) -> tuple[int | Non
         }
     )
     return None, default
+
+
+def tare_on(
+    recent: Sequence[VoltsFrame], calibration: Calibration
+) -> tuple[Calibration, str | None]:
+    """``calibration`` tared on the last ``TARE_WINDOW_S`` of ``recent`` (not empty).
+
+    Returns it with the drift warning against the previous tare (``None`` on the first tare
+    or without drift).
+    """
+    newest = recent[-1].t_s
+    window = [f for f in recent if f.t_s >= newest - TARE_WINDOW_S]
+    mean = [sum(f[i + 1] for f in window) / len(window) for i in range(3)]
+    tared = calibration.with_tare(mean)
+    drift = check_drift(calibration.tare_n, tared.tare_n)
+    return tared, drift.warning if any(calibration.tare_n) else None
 
 
 def _ended_at(open_set: _OpenSet) -> datetime:
