@@ -24,14 +24,16 @@ from typing import Any, Protocol
 
 from firmware.broadcast import Broadcaster, Subscription
 from firmware.errors import HardwareError
+from firmware.guided import GuidedHub
 from firmware.log_writer import LogWriter
 from insole.calibration import Calibration, check_drift
-from insole.errors import InsoleError
+from insole.errors import InsoleError, SettingsError
 from insole.exercises import ExerciseCounter, make_counter
 from insole.exercises.arch_hold import ArchHold
 from insole.exercises.base import LiveView
 from insole.frames import SENSORS, Frame, VoltsFrame
 from insole.holds import Event
+from insole.programme import DEFAULT_PROGRAMME, Programme
 from insole.records import Hold
 from insole.resources import Closeable
 from insole.settings import EXERCISES, FOOT_SIDES, Settings
@@ -55,6 +57,10 @@ so the monitor times the loss itself. A lone failed scan (a transient bus error,
 must not flash the fault LED or sound the fault tone; a chip that is gone must show
 within a second."""
 WRITER_TIMEOUT_S = 10.0
+SET_TARGET_FIELDS = ("rep_target", "set_done_at", "hold_target_s")
+"""Settings a set may override for itself (a guided set takes its step's reps and hold)."""
+
+Listener = Callable[[str, dict[str, Any]], None]
 
 
 class SetStateError(InsoleError, RuntimeError):
@@ -98,6 +104,7 @@ class _OpenSet:
     frames: list[Frame]
     started_at: datetime
     last_t_s: float | None = None  # monitor time of the set's latest frame
+    targets: dict[str, Any] = dataclasses.field(default_factory=dict)  # per-set settings
 
 
 class Monitor(Closeable):
@@ -151,7 +158,10 @@ class Monitor(Closeable):
         self._adc_timer: threading.Timer | None = None
         self._broadcast = Broadcaster(self._frame_json)
         self._writer = LogWriter(store, on_state=self._on_logging_state)
+        self._listeners: tuple[Listener, ...] = ()
         self._closed = False
+        self.guided = GuidedHub(self)
+        """The guided session (``firmware.guided``): its state lives here, not in a tablet."""
 
     # -- read side ------------------------------------------------------------------
 
@@ -180,6 +190,42 @@ class Monitor(Closeable):
         """The last frame event, or ``None`` before the first frame."""
         last = self._last
         return None if last is None else self._frame_json(last)
+
+    def clock_s(self) -> float | None:
+        """The monitor's clock: the time of the newest frame (``None`` before the first).
+
+        Frame times come from the sampler's monotonic clock, so timers driven by it (the
+        guided session's rests) run with the measurements and tests can drive them with
+        frames.
+        """
+        last = self._last
+        return None if last is None else last.t_s
+
+    def programme(self) -> Programme:
+        """The programme a guided session follows: the one place that chooses it.
+
+        The article's default for now; per-runner programmes plug in here.
+        """
+        return DEFAULT_PROGRAMME
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(kind, data)`` for every event (not frames); returns the remover.
+
+        It may be called on the sampling thread with the monitor's lock held: it must
+        return at once and must not call back into the monitor (queue the work instead).
+        """
+        with self._lock:
+            self._listeners = (*self._listeners, listener)
+
+        def remove() -> None:
+            with self._lock:
+                self._listeners = tuple(x for x in self._listeners if x is not listener)
+
+        return remove
+
+    def publish(self, kind: str, data: dict[str, Any]) -> None:
+        """Send an event to every subscriber (used by the guided session for ``guided``)."""
+        self._publish(kind, data)
 
     def latest_raw(self) -> dict[str, Any] | None:
         """The last raw reading: volts and untared forces (for the calibration wizard)."""
@@ -366,14 +412,26 @@ class Monitor(Closeable):
 
     # -- user actions -----------------------------------------------------------------
 
-    def start_set(self, exercise: str | None = None, foot: str | None = None) -> int:
-        """Start a set (a logged session); returns its id."""
+    def start_set(
+        self,
+        exercise: str | None = None,
+        foot: str | None = None,
+        *,
+        targets: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Start a set (a logged session); returns its id.
+
+        ``targets`` overrides ``rep_target``, ``set_done_at`` and ``hold_target_s`` for
+        this set only (a guided set's step); nothing is saved. ``set_done_at`` follows a
+        smaller ``rep_target`` down. Bad targets raise ``SettingsError`` naming the field.
+        """
         exercise = exercise or self._settings.exercise
         foot = foot or self._settings.foot
         if exercise not in EXERCISES:
             raise SetStateError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
         if foot not in FOOT_SIDES:
             raise SetStateError(f"foot must be one of {', '.join(FOOT_SIDES)}, got {foot!r}")
+        set_targets = _set_targets(self._settings, targets or {})
         with self._lock:
             if self._set is not None or self._starting:
                 running = "starting" if self._set is None else f"session {self._set.session_id}"
@@ -386,7 +444,7 @@ class Monitor(Closeable):
                 exercise=exercise,
                 foot=foot,
                 source=self.source.kind,
-                settings=self._settings.to_dict(),
+                settings=self._settings.replace(**set_targets).to_dict(),
                 calibration_id=self._calibration_id,
             )
         try:
@@ -397,8 +455,12 @@ class Monitor(Closeable):
                 self._starting = False
         with self._lock:
             # A fresh counter for the set's exercise (the mode may differ from the last set).
-            self._counter = make_counter(exercise, self._settings, self._calibration)
-            self._set = _OpenSet(session_id, exercise, foot, None, [], started_at=started_at)
+            self._counter = make_counter(
+                exercise, self._settings.replace(**set_targets), self._calibration
+            )
+            self._set = _OpenSet(
+                session_id, exercise, foot, None, [], started_at=started_at, targets=set_targets
+            )
         self._publish("set_started", {"session_id": session_id, "exercise": exercise, "foot": foot})
         self._publish("status", self.status())
         return session_id
@@ -529,6 +591,7 @@ class Monitor(Closeable):
                 # would keep the process alive): what was written stays, and the session
                 # is marked interrupted at the next start.
                 log.error("could not end the running set cleanly: %s", err)
+        self.guided.close()
         self._writer.close()
         self._broadcast.close_all()
         if self._feedback is not None:
@@ -541,14 +604,17 @@ class Monitor(Closeable):
         """Swap in new settings/calibration, keeping the running set's count."""
         if settings != self._settings:
             mode = self._counter.mode
-            counter = make_counter(mode, settings, calibration)
+            open_set = self._set
+            # A running set keeps its own targets (a guided step's reps and hold).
+            targets = {} if open_set is None else open_set.targets
+            counter = make_counter(mode, settings.replace(**targets), calibration)
             old, new = self._counter, counter
             if isinstance(old, ArchHold) and isinstance(new, ArchHold):
                 # The arch hold's count carries over, so a change of (say) the hold target
                 # mid-set does not lose the holds already made.
                 new.pipeline.tally = old.pipeline.tally
-                new.pipeline.tally.rep_target = settings.rep_target
-                new.pipeline.tally.done_at = settings.set_done_at
+                new.pipeline.tally.rep_target = new.settings.rep_target
+                new.pipeline.tally.done_at = new.settings.set_done_at
                 new.pipeline.last_hold = old.pipeline.last_hold
             self._counter = counter
         self._settings = settings
@@ -637,6 +703,8 @@ class Monitor(Closeable):
         self._broadcast.event(kind, data)
         if self._feedback is not None:
             self._feedback.handle(kind, data)
+        for listener in self._listeners:
+            listener(kind, data)
 
     def _frame_json(self, state: LiveView) -> dict[str, Any]:
         return state.to_json(set_running=self._set is not None)
@@ -652,6 +720,22 @@ def stored_settings(store: SessionLog) -> Settings:
     except InsoleError as err:
         log.warning("stored settings are not valid any more (%s): using defaults", err)
         return Settings()
+
+
+def _set_targets(settings: Settings, targets: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked per-set overrides (``SET_TARGET_FIELDS``) over ``settings``."""
+    unknown = sorted(set(targets) - set(SET_TARGET_FIELDS))
+    if unknown:
+        raise SettingsError(
+            unknown[0], f"is not a set target; allowed: {', '.join(SET_TARGET_FIELDS)}"
+        )
+    chosen = dict(targets)
+    if "rep_target" in chosen and "set_done_at" not in chosen:
+        rep_target = chosen["rep_target"]
+        if isinstance(rep_target, int) and not isinstance(rep_target, bool):
+            chosen["set_done_at"] = min(settings.set_done_at, rep_target)
+    settings.replace(**chosen)  # validates: SettingsError names the field and the range
+    return chosen
 
 
 def _ended_at(open_set: _OpenSet) -> datetime:
