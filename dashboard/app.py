@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard import access, banners, i18n, live, review, settings_views, sse
+from dashboard import access, banners, guided, i18n, live, review, settings_views, sse
 from dashboard.api_errors import KINDS
 
 
@@ -47,6 +47,7 @@ def create_app(
     app.register_error_handler(HTTPException, _api_errors_as_json)
 
     app.register_blueprint(live.bp)
+    app.register_blueprint(guided.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(settings_views.bp)
     return app
