@@ -130,6 +130,8 @@
     var card = $("g-card");
     card.dataset.kind = kind;
     card.classList.toggle("running", running);
+    // During a set the live view needs the room: the overview waits below the fold.
+    root.classList.toggle("set-running", kind === "set" && running);
 
     var last = Math.max(1, s.stage_count - 1);
     var done = stage ? s.position / last : 0;
@@ -141,8 +143,9 @@
     var kindText = tr("guided.heading"), title = tr("guided.overview"), text = tr("guided.intro");
     var prompt = "", primary = tr("guided.start"), secondary = null;
     if (kind === "warm_up" || kind === "cool_down") {
-      kindText = itemOf(stage);
-      title = itemText(stage.item);
+      // The title says where in the list; the list itself names every item.
+      kindText = "";
+      title = itemOf(stage);
       text = "";
       prompt = tr("guided.prompt.checklist");
       primary = tr("guided.tick");
@@ -154,7 +157,7 @@
       primary = tr(running ? "guided.set.stop" : "guided.set.start");
       secondary = running ? null : tr("guided.set.skip");
     } else if (kind === "rest") {
-      kindText = tr("guided.kind.rest");
+      kindText = tr("guided.kind.rest") + " · " + fmt(stage.rest_s, 0) + " s";
       title = tr("guided.kind.rest");
       text = "";
       prompt = tr("guided.prompt.rest");
@@ -167,6 +170,7 @@
       primary = tr("guided.done.again");
     }
     setText($("g-kind"), kindText);
+    $("g-kind").hidden = !kindText;
     setText($("g-title"), title);
     setText($("g-text"), text || "");
     $("g-text").hidden = !text;
@@ -178,11 +182,29 @@
     if (secondary) { setText($("g-secondary"), secondary); }
     $("g-end").hidden = !s.active;
 
+    renderChecklist(stage);
     $("g-rest").hidden = kind !== "rest";
     if (kind === "rest") { setText($("g-next"), tr("guided.rest.next", { what: describe(s.next) })); }
     $("g-live").hidden = !(kind === "set" && running);
     renderOutline();
     renderFrame();
+  }
+
+  // Every item of the current checklist: ticked ones, the one to do now, the ones to come.
+  function renderChecklist(stage) {
+    var list = $("g-checklist");
+    var isList = !!stage && (stage.kind === "warm_up" || stage.kind === "cool_down");
+    list.hidden = !isList;
+    if (!isList) { return; }
+    var first = firstIndex(stage.kind);
+    var items = checklist(stage.kind).map(function (item, i) {
+      var li = document.createElement("li");
+      var at = first + i;
+      li.className = at < stage.index ? "done" : at === stage.index ? "now" : "later";
+      li.textContent = itemText(item);
+      return li;
+    });
+    list.replaceChildren.apply(list, items);
   }
 
   // The programme at a glance: warm-up, each exercise with its sets, cool-down.

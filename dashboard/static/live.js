@@ -377,7 +377,14 @@
       }
     });
     on("frame", function (data) { setConnected(true); frame = data; schedule(); });
-    on("status", function (data) { setConnected(true); status = data; renderBanners(); });
+    on("status", function (data) {
+      setConnected(true);
+      status = data;
+      renderBanners();
+      // A set started elsewhere (the guided page, another tablet): show its exercise.
+      var set = data.set || {};
+      if (set.running && set.exercise) { $("exercise").value = set.exercise; }
+    });
     on("hold_started", function () { completeCued = false; lastSpoken = null; cues.holdStarted(); });
     on("hold_ended", function (data) {
       if (data.outcome === "short") { cues.holdShort(); } else if (!completeCued) { cues.holdComplete(); }
