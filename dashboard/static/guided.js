@@ -157,8 +157,8 @@
       primary = tr(running ? "guided.set.stop" : "guided.set.start");
       secondary = running ? null : tr("guided.set.skip");
     } else if (kind === "rest") {
-      kindText = tr("guided.kind.rest") + " · " + fmt(stage.rest_s, 0) + " s";
-      title = tr("guided.kind.rest");
+      kindText = "";
+      title = tr("guided.kind.rest") + " · " + fmt(stage.rest_s, 0) + " s";
       text = "";
       prompt = tr("guided.prompt.rest");
       primary = tr("guided.rest.skip");
@@ -183,6 +183,7 @@
     $("g-end").hidden = !s.active;
 
     renderChecklist(stage);
+    renderResults(kind);
     $("g-rest").hidden = kind !== "rest";
     if (kind === "rest") { setText($("g-next"), tr("guided.rest.next", { what: describe(s.next) })); }
     $("g-live").hidden = !(kind === "set" && running);
@@ -205,6 +206,31 @@
       return li;
     });
     list.replaceChildren.apply(list, items);
+  }
+
+  // A set's result in words ("8 of 8 correct", "skipped").
+  function resultText(r) {
+    var key = "guided.result." + r.status;
+    var values = { correct: r.correct === null || r.correct === undefined ? "–" : r.correct,
+                   attempted: r.attempted === null || r.attempted === undefined ? "–" : r.attempted };
+    return tr("exercise." + r.mode) + " " + r.set_number + ": " + tr(key, values);
+  }
+  // In a rest: how the set just finished went; at the end: every set of the session.
+  function renderResults(kind) {
+    var sets = state.results.filter(function (r) { return r.kind === "set"; });
+    var line = $("g-result"), list = $("g-results");
+    var last = sets.length ? sets[sets.length - 1] : null;
+    line.hidden = !(kind === "rest" && last);
+    if (!line.hidden) { setText(line, resultText(last)); }
+    list.hidden = kind !== "done";
+    if (!list.hidden) {
+      list.replaceChildren.apply(list, sets.map(function (r) {
+        var li = document.createElement("li");
+        li.className = r.status;
+        li.textContent = resultText(r);
+        return li;
+      }));
+    }
   }
 
   // The programme at a glance: warm-up, each exercise with its sets, cool-down.

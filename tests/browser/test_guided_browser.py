@@ -64,6 +64,22 @@ def current_phase(page: Any) -> str | None:
     return phase
 
 
+def clipped(page: Any) -> list[str]:
+    """Visible elements of the stage card cut off by its bottom edge (empty when all fit)."""
+    found: list[str] = page.execute_script(
+        """
+        var card = document.getElementById('g-card').getBoundingClientRect(), bad = [];
+        document.querySelectorAll('#g-card *').forEach(function (e) {
+          var r = e.getBoundingClientRect();
+          if (r.width === 0 || r.height === 0) { return; }
+          if (r.bottom > card.bottom + 0.5) { bad.push((e.id || e.tagName) + ' ' + r.bottom); }
+        });
+        return bad;
+        """
+    )
+    return found
+
+
 def seconds(countdown: str) -> int:
     match = re.fullmatch(r"(\d+):(\d\d)", countdown)
     assert match, countdown
@@ -85,6 +101,7 @@ def test_a_guided_session_on_the_simulated_insole(
     assert checklist_marks(page) == ["now", "later", "later"]
     page.save_screenshot(str(shot_dir / "guided-768x1024-warm-up.png"))
     assert live_page.overflowing(page) == []
+    assert clipped(page) == []
     for n in (2, 3):
         click(page, "g-primary")
         wait_for(f"warm-up item {n}", lambda n=n: text(page, "g-title") == f"Warm-up {n} of 3")
@@ -95,7 +112,7 @@ def test_a_guided_session_on_the_simulated_insole(
 
     # The arch hold and its rest are skipped (a physiotherapist's choice for this runner).
     click(page, "g-secondary")
-    wait_for("the rest", lambda: text(page, "g-kind") == "Rest · 60 s")
+    wait_for("the rest", lambda: text(page, "g-title") == "Rest · 60 s")
     click(page, "g-primary")
     wait_for("the sit-to-stand set", lambda: text(page, "g-title") == "Sit-to-stand — set 1 of 2")
     assert text(page, "g-primary") == "Start set"
@@ -128,21 +145,24 @@ def test_a_guided_session_on_the_simulated_insole(
     assert re.match(r"(correct|faulty) · [\d.]+ s · ", verdict), verdict
     page.save_screenshot(str(shot_dir / "guided-768x1024-set.png"))
     assert live_page.overflowing(page) == []
+    assert clipped(page) == []
 
     # Stopping the set ends the stage: the rest counts down on the device's clock.
     click(page, "g-primary")
-    wait_for("the rest after the set", lambda: text(page, "g-kind") == "Rest · 60 s")
+    wait_for("the rest after the set", lambda: text(page, "g-title") == "Rest · 60 s")
     assert status(service)["set"]["running"] is False
     assert text(page, "g-next") == "Next: Sit-to-stand — set 2 of 2"
+    assert re.fullmatch(r"Sit-to-stand 1: stopped · [2-8] of [2-9] correct", text(page, "g-result"))
     first = seconds(text(page, "g-countdown"))
     assert 55 <= first <= 60
     wait_for("the countdown to run", lambda: seconds(text(page, "g-countdown")) <= first - 2)
     page.save_screenshot(str(shot_dir / "guided-768x1024-rest.png"))
     assert live_page.overflowing(page) == []
+    assert clipped(page) == []
 
     # A reload (or a second tablet) shows the same stage: the state is on the device.
     page.refresh()
-    wait_for("the rest after a reload", lambda: text(page, "g-kind") == "Rest · 60 s")
+    wait_for("the rest after a reload", lambda: text(page, "g-title") == "Rest · 60 s")
     assert seconds(text(page, "g-countdown")) <= first - 2
     assert "Sit-to-stand" in text(page, "g-outline")
 
