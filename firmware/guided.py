@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 POLL_S = 0.25
 """How often the worker looks at the rest timer (a countdown shown in whole seconds)."""
 JOIN_TIMEOUT_S = 5.0
+MAX_QUEUED = 64
 SET_EVENTS = ("set_done", "set_stopped")
 
 
@@ -116,7 +117,8 @@ class GuidedHub(Closeable):
         self._monitor = monitor
         self._poll_s = poll_s
         self._lock = threading.RLock()
-        self._queue: deque[tuple[str, dict[str, Any]]] = deque()
+        # Bounded: sets of the live page queue their events here too until the next look.
+        self._queue: deque[tuple[str, dict[str, Any]]] = deque(maxlen=MAX_QUEUED)
         self._wake = threading.Event()
         self._worker: tuple[threading.Thread, threading.Event] | None = None
         self._remove_listener: Callable[[], None] | None = None

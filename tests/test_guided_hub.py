@@ -7,6 +7,7 @@ of 10 s, lunge 3 x 20, two cool-down items.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -315,3 +316,31 @@ def test_settings_changed_mid_set_keep_the_sets_targets(monitor: Monitor, feeder
     assert latest is not None
     assert (latest["set"]["rep_target"], latest["hold"]["target_s"]) == (3, 5.0)
     assert latest["set"]["correct"] == 1
+
+
+def next_guided(sub: Any, position: int, timeout_s: float = 10.0) -> dict[str, Any]:
+    """Wait for a ``guided`` event at ``position`` (sent by the hub's worker)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        event = sub.get(0.1)
+        if event is not None and event[0] == "guided" and event[1]["position"] == position:
+            data: dict[str, Any] = event[1]
+            return data
+    raise AssertionError(f"no guided event at stage {position} within {timeout_s:g} s")
+
+
+def test_the_worker_ends_the_set_and_the_rest_without_any_request(
+    monitor: Monitor, feeder: Feeder
+) -> None:
+    hub = monitor.guided
+    hub.begin()
+    tick_warm_up(hub)
+    hub.start_set(ARCH_SET)
+    with monitor.subscribe() as sub:
+        feeder.segments([(1.0, REST)] + [(9.0, HOLD), (2.0, REST)] * 10)
+        rest = next_guided(sub, ARCH_REST)
+        assert rest["results"][-1]["status"] == "done"
+        assert monitor.status()["set"]["running"] is False
+        feeder.segments([(61, REST)])
+        state = next_guided(sub, STS_SET_1)
+    assert state["stage"]["step"]["mode"] == "sit_to_stand"
