@@ -328,26 +328,15 @@
   }
 
   // ---- Stream -------------------------------------------------------------------------------
-  function connection(ok) {
-    var box = $("banners");
-    var shown = box.querySelector('[data-banner="connection"]');
-    if (ok && shown) { shown.remove(); }
-    if (!ok && !shown) {
-      var div = document.createElement("div");
-      div.className = "banner banner-bad";
-      div.dataset.banner = "connection";
-      div.textContent = tr("banner.connection_lost");
-      box.prepend(div);
-    }
-  }
+  var banners = new shared.Banners(tr, texts);
   function connect() {
     var source = new EventSource("/api/stream");
     function on(kind, handler) {
       source.addEventListener(kind, function (event) { handler(JSON.parse(event.data)); });
     }
-    source.addEventListener("open", function () { connection(true); load(); });
+    source.addEventListener("open", function () { banners.setConnected(true); load(); });
     source.addEventListener("error", function () {
-      connection(false);
+      banners.setConnected(false);
       if (source.readyState === EventSource.CLOSED) {
         source.close();
         window.setTimeout(connect, RECONNECT_MS);
@@ -355,6 +344,7 @@
     });
     on("frame", function (data) { frame = data; schedule(); });
     on("guided", applyState);
+    on("status", function (data) { banners.setConnected(true); banners.setStatus(data); });
     on("rep_ended", function (data) {
       if (!state || !state.set.running) { return; }
       say(data.outcome === "correct" ? fmt(data.correct, 0) : tr("rep.speech.lost"));

@@ -308,59 +308,12 @@
     }
   }
 
-  // ---- Banners -------------------------------------------------------------------------
-  var status = null;
-  var connected = true;
-  function banner(key, level, text) {
-    var div = document.createElement("div");
-    div.className = "banner banner-" + level;
-    div.dataset.banner = key;
-    div.textContent = text;
-    return div;
-  }
-  var BANNER_LEVELS = { info: "warn", warning: "warn", error: "bad" };
-  // The monitor names each banner by key (simulated, sensor_fault.<sensor>,
-  // logging_paused, ...); the text shown is ours, translated, with the monitor's English
-  // text as the fallback for a key we do not know.
-  function statusBanner(b, st) {
-    var key = String(b.key || "");
-    var level = BANNER_LEVELS[b.level] || "warn";
-    if (key === "simulated") { return banner(key, level, tr("banner.simulated")); }
-    if (key.indexOf("sensor_fault.") === 0) {
-      var name = key.slice("sensor_fault.".length);
-      var sensors = (st.health && st.health.sensors) || {};
-      var state = (sensors[name] && sensors[name].state) || "";
-      var textKey = texts["banner.sensor_fault." + state] ? "banner.sensor_fault." + state : "banner.sensor_fault";
-      return banner(key, level, tr(textKey, { point: tr("sensor." + name) }));
-    }
-    if (key === "logging_paused") {
-      return banner(key, level, tr("banner.logging_paused", { reason: b.text || "" }));
-    }
-    return banner(key, level, b.text || key);
-  }
-  function renderBanners() {
-    var list = [];
-    if (!connected) { list.push(banner("connection", "bad", tr("banner.connection_lost"))); }
-    if (status) {
-      (status.banners || []).forEach(function (b) { if (b) { list.push(statusBanner(b, status)); } });
-    }
-    // Most serious first: a fault must not hide below an information.
-    var rank = { bad: 0, warn: 1 };
-    list.sort(function (x, y) {
-      return rank[x.className.split("banner-")[1]] - rank[y.className.split("banner-")[1]];
-    });
-    var box = $("banners");
-    var keyOf = function (nodes) {
-      return Array.prototype.map.call(nodes, function (n) { return n.dataset.banner + n.textContent; }).join("|");
-    };
-    if (keyOf(box.children) !== keyOf(list)) { box.replaceChildren.apply(box, list); }
-  }
+  // ---- Banners (device faults, simulated insole, connection) ----------------------------
+  var banners = new shared.Banners(tr, texts);
 
   // ---- Event stream --------------------------------------------------------------------
   var source = null;
-  function setConnected(on) {
-    if (on !== connected) { connected = on; renderBanners(); }
-  }
+  function setConnected(on) { banners.setConnected(on); }
   function on(kind, handler) {
     source.addEventListener(kind, function (event) { handler(JSON.parse(event.data)); });
   }
@@ -379,8 +332,7 @@
     on("frame", function (data) { setConnected(true); frame = data; schedule(); });
     on("status", function (data) {
       setConnected(true);
-      status = data;
-      renderBanners();
+      banners.setStatus(data);
       // A set started elsewhere (the guided page, another tablet): show its exercise.
       var set = data.set || {};
       if (set.running && set.exercise) { $("exercise").value = set.exercise; }

@@ -65,7 +65,7 @@ def test_guided_page_has_its_parts_and_only_own_assets(client: FlaskClient) -> N
         assert part in page.ids
     assert page.inline_scripts == 0
     assert "/static/guided.js" in page.assets
-    assert "/static/exercise_view.js" in page.assets
+    assert "/static/live_common.js" in page.assets
     for url in page.assets:
         assert url.startswith("/static/"), url
         with client.get(url) as asset:

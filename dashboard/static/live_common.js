@@ -1,7 +1,7 @@
 // What the live page and the guided page share: texts, posting with the CSRF token, the
-// state word of a frame, speech, and the rep view (sit-to-stand, squat, lunge) and band line
-// (band hold) drawn into the elements of templates/_exercise_view.html. Plain script: it
-// defines window.InsoleExercise. Frame fields: docs/ARCHITECTURE.md ("rep", "band",
+// state word of a frame, speech, the device banners, and the rep view (sit-to-stand, squat,
+// lunge) and band line (band hold) drawn into the elements of templates/_exercise_view.html.
+// Plain script: it defines window.InsoleExercise. Frame fields: docs/ARCHITECTURE.md ("rep", "band",
 // "last_rep", "last_hold").
 (function () {
   "use strict";
@@ -175,7 +175,64 @@
     return hold.snapped ? text + " · " + this.ctx.tr("band.snapped") : text;
   };
 
+  // ---- Banners: the device's (status events) and a lost connection, faults first -----------
+  function Banners(tr, texts) {
+    this.tr = tr;
+    this.texts = texts;
+    this.status = null;
+    this.connected = true;
+  }
+  function banner(key, level, text) {
+    var div = document.createElement("div");
+    div.className = "banner banner-" + level;
+    div.dataset.banner = key;
+    div.textContent = text;
+    return div;
+  }
+  var BANNER_LEVELS = { info: "warn", warning: "warn", error: "bad" };
+  // The monitor names each banner by key (simulated, sensor_fault.<sensor>,
+  // logging_paused, ...); the text shown is ours, translated, with the monitor's English
+  // text as the fallback for a key we do not know.
+  Banners.prototype.fromStatus = function (b, st) {
+    var tr = this.tr;
+    var key = String(b.key || "");
+    var level = BANNER_LEVELS[b.level] || "warn";
+    if (key === "simulated") { return banner(key, level, tr("banner.simulated")); }
+    if (key.indexOf("sensor_fault.") === 0) {
+      var name = key.slice("sensor_fault.".length);
+      var sensors = (st.health && st.health.sensors) || {};
+      var state = (sensors[name] && sensors[name].state) || "";
+      var textKey = this.texts["banner.sensor_fault." + state] ? "banner.sensor_fault." + state : "banner.sensor_fault";
+      return banner(key, level, tr(textKey, { point: tr("sensor." + name) }));
+    }
+    if (key === "logging_paused") {
+      return banner(key, level, tr("banner.logging_paused", { reason: b.text || "" }));
+    }
+    return banner(key, level, b.text || key);
+  };
+  Banners.prototype.setStatus = function (status) { this.status = status; this.render(); };
+  Banners.prototype.setConnected = function (on) {
+    if (on !== this.connected) { this.connected = on; this.render(); }
+  };
+  Banners.prototype.render = function () {
+    var self = this, list = [], status = this.status;
+    if (!this.connected) { list.push(banner("connection", "bad", this.tr("banner.connection_lost"))); }
+    if (status) {
+      (status.banners || []).forEach(function (b) { if (b) { list.push(self.fromStatus(b, status)); } });
+    }
+    // Most serious first: a fault must not hide below an information.
+    var rank = { bad: 0, warn: 1 };
+    list.sort(function (x, y) {
+      return rank[x.className.split("banner-")[1]] - rank[y.className.split("banner-")[1]];
+    });
+    var box = document.getElementById("banners");
+    var keyOf = function (nodes) {
+      return Array.prototype.map.call(nodes, function (n) { return n.dataset.banner + n.textContent; }).join("|");
+    };
+    if (keyOf(box.children) !== keyOf(list)) { box.replaceChildren.apply(box, list); }
+  };
+
   window.InsoleExercise = {
-    View: View, translator: translator, post: post, speak: speak, stateOf: stateOf
+    View: View, Banners: Banners, translator: translator, post: post, speak: speak, stateOf: stateOf
   };
 }());
