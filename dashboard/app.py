@@ -8,7 +8,17 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard import access, banners, guided, i18n, live, review, settings_views, sse
+from dashboard import (
+    access,
+    banners,
+    guided,
+    i18n,
+    live,
+    review,
+    runners_views,
+    settings_views,
+    sse,
+)
 from dashboard.api_errors import KINDS
 
 
@@ -50,6 +60,7 @@ def create_app(
     app.register_blueprint(guided.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(settings_views.bp)
+    app.register_blueprint(runners_views.bp)
     return app
 
 

@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from insole.errors import InsoleError
-from insole.programme import HOLD_MODES, GuidedSession, Programme, Stage
+from insole.programme import GuidedSession, Programme, Stage, step_settings
 from insole.resources import Closeable
 from insole.settings import Settings
 
@@ -98,16 +98,9 @@ class GuidedMonitor(Protocol):
 
 def set_targets(stage: Stage, settings: Settings) -> dict[str, Any]:
     """The monitor targets of a set stage: the step's reps (and hold time for hold modes)."""
-    step = stage.step
-    if step is None:
+    if stage.step is None:
         raise GuidedStateError(f"stage {stage.index} is a {stage.kind}, not a set")
-    targets: dict[str, Any] = {
-        "rep_target": step.reps,
-        "set_done_at": min(settings.set_done_at, step.reps),
-    }
-    if step.mode in HOLD_MODES and step.hold_s is not None:
-        targets["hold_target_s"] = step.hold_s
-    return targets
+    return step_settings(stage.step, settings)
 
 
 class GuidedHub(Closeable):

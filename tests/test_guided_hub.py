@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from firmware.monitor import Monitor, SetStateError, SourceInfo
 from insole.errors import SettingsError
 from insole.frames import Frame, VoltsFrame
 from insole.programme import DEFAULT_PROGRAMME, GuidedSession
+from insole.runners import Runner, Runners
 from insole.settings import Settings
 from insole.sim_script import Script
 from insole.simulator import SimulatedFoot
@@ -344,3 +346,27 @@ def test_the_worker_ends_the_set_and_the_rest_without_any_request(
         feeder.segments([(61, REST)])
         state = next_guided(sub, STS_SET_1)
     assert state["stage"]["step"]["mode"] == "sit_to_stand"
+
+
+def test_the_session_follows_the_current_runners_programme(
+    monitor: Monitor, store: SessionLog, feeder: Feeder
+) -> None:
+    ana = Runners(store).add(
+        Runner("Ana", "left", {"sit_to_stand": {"sets": 3, "reps": 5}}), datetime.now(UTC)
+    )
+    monitor.select_runner(ana.id)
+    hub = monitor.guided
+    state = hub.begin()
+    assert state["programme"] == monitor.programme().to_dict()
+    assert state["programme"]["steps"][1]["sets"] == 3
+    tick_warm_up(hub)
+    hub.advance(ARCH_SET)
+    hub.advance(ARCH_REST)
+    session_id = hub.start_set(STS_SET_1)["set"]["session_id"]
+    session = store.get_session(session_id)
+    assert (session.foot, session.runner_id) == ("left", ana.id)  # the runner's foot
+    assert session.settings["rep_target"] == 5
+    feeder.segments([(1, REST)])
+    latest = monitor.latest()
+    assert latest is not None
+    assert latest["set"]["rep_target"] == 5

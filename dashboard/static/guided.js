@@ -381,7 +381,8 @@
         message(tr("guided.msg.failed", { message: err.message }));
       });
     } else if (stage.kind === "set") {
-      act("/api/guided/set/start", { stage: state.position, foot: config.foot });
+      // No foot: the device takes the current runner's (or the settings') foot.
+      act("/api/guided/set/start", { stage: state.position });
     } else {
       act("/api/guided/advance", { stage: state.position });
     }
