@@ -95,6 +95,9 @@ class GuidedMonitor(Protocol):
     def publish(self, kind: str, data: dict[str, Any]) -> None:
         """Send an event to the live stream."""
 
+    def status(self) -> dict[str, Any]:
+        """Source, health and set state (``set.session_ids`` with two insoles)."""
+
 
 def set_targets(stage: Stage, settings: Settings) -> dict[str, Any]:
     """The monitor targets of a set stage: the step's reps (and hold time for hold modes)."""
@@ -117,6 +120,7 @@ class GuidedHub(Closeable):
         self._remove_listener: Callable[[], None] | None = None
         self._session: GuidedSession | None = None
         self._set_session_id: int | None = None
+        self._set_ids: frozenset[int] = frozenset()
         self._set_done = False
         self._results: list[dict[str, Any]] = []
         self._revision = 0
@@ -192,6 +196,9 @@ class GuidedHub(Closeable):
             targets = set_targets(current, self._monitor.settings)
             session_id = self._monitor.start_set(current.step.mode, foot, targets=targets)
             self._set_session_id = session_id
+            # Two insoles: one session per foot; either foot's set_done ends the set.
+            pair = self._monitor.status().get("set", {}).get("session_ids") or {}
+            self._set_ids = frozenset({session_id, *pair.values()})
             self._set_done = False
             return self._changed()
 
@@ -253,7 +260,7 @@ class GuidedHub(Closeable):
         changed = False
         while self._queue:
             kind, data = self._queue.popleft()
-            if self._set_session_id is None or data.get("session_id") != self._set_session_id:
+            if self._set_session_id is None or data.get("session_id") not in self._set_ids:
                 continue  # a set of the live page, not ours
             if kind == "set_done":
                 self._set_done = True

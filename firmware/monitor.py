@@ -90,10 +90,14 @@ class SourceInfo:
     kind: str  # "hardware", "emulated" or "replay"
     simulated: bool
     description: str
+    feet: str = "one"  # "both": two insoles (``firmware.feet_monitor.FeetMonitor``)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return dataclasses.asdict(self)
+        """JSON form (``feet`` only with two insoles: one insole's status is as it was)."""
+        data = dataclasses.asdict(self)
+        if self.feet == "one":
+            del data["feet"]
+        return data
 
 
 @dataclass
@@ -437,7 +441,7 @@ class Monitor(Closeable):
         # The runner's programme targets for the exercise, then the set's own (a guided
         # step, which already carries the runner's targets).
         effective = self._runner_settings(self._settings, exercise)
-        set_targets = _set_targets(effective, targets or {})
+        set_targets = check_set_targets(effective, targets or {})
         effective = effective.replace(**set_targets)
         with self._lock:
             if self._set is not None or self._starting:
@@ -857,8 +861,12 @@ def stored_settings(store: SessionLog) -> Settings:
         return Settings()
 
 
-def _set_targets(settings: Settings, targets: Mapping[str, Any]) -> dict[str, Any]:
-    """Checked per-set overrides (``SET_TARGET_FIELDS``) over ``settings``."""
+def check_set_targets(settings: Settings, targets: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked per-set overrides (``SET_TARGET_FIELDS``) over ``settings``.
+
+    ``set_done_at`` follows a smaller ``rep_target`` down; ``SettingsError`` names a field
+    that is not a set target or out of range.
+    """
     unknown = sorted(set(targets) - set(SET_TARGET_FIELDS))
     if unknown:
         raise SettingsError(

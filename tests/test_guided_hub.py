@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from firmware.feet_adc import FeetFrame
+from firmware.feet_monitor import FeetMonitor
 from firmware.guided import GuidedHub, GuidedStateError, set_targets
 from firmware.monitor import Monitor, SetStateError, SourceInfo
 from insole.errors import SettingsError
@@ -370,3 +372,29 @@ def test_the_session_follows_the_current_runners_programme(
     latest = monitor.latest()
     assert latest is not None
     assert latest["set"]["rep_target"] == 5
+
+
+def test_with_two_insoles_the_set_ends_when_a_foot_reaches_the_target(store: SessionLog) -> None:
+    def scans(segments: list[tuple[float, tuple[float, float, float]]], t0: float) -> float:
+        volts = to_volts(scripted(segments))
+        for f in volts:
+            t = t0 + f.t_s
+            monitor.on_feet(FeetFrame(t, VoltsFrame(t, *f[1:]), VoltsFrame(t, *f[1:])))
+        return t0 + volts[-1].t_s + 0.01
+
+    with FeetMonitor(store, SIM) as monitor:
+        hub = monitor.guided
+        t = scans([(1.0, REST)], 100.0)
+        hub.begin()
+        tick_warm_up(hub)
+        state = hub.start_set(ARCH_SET)
+        ids = set(monitor.status()["set"]["session_ids"].values())
+        assert state["set"]["session_id"] in ids
+        assert {store.get_session(i).settings["hold_target_s"] for i in ids} == {8.0}
+        t = scans([(1.0, REST)] + [(9.0, HOLD), (2.0, REST)] * 10, t)
+        state = hub.state()
+        assert state["position"] == ARCH_REST
+        assert state["results"][-1]["status"] == "done"
+        assert state["rest"]["left_s"] == pytest.approx(60.0, abs=0.05)
+        scans([(61.0, REST)], t)
+        assert hub.state()["position"] == STS_SET_1  # the rest ran on the scans' clock

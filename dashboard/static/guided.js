@@ -342,7 +342,12 @@
         window.setTimeout(connect, RECONNECT_MS);
       }
     });
-    on("frame", function (data) { frame = data; schedule(); });
+    on("frame", function (data) {
+      // Two insoles: the card shows the left foot (the right one while the left is silent);
+      // the live page shows both.
+      frame = data.feet ? (data.feet.left || data.feet.right || null) : data;
+      schedule();
+    });
     on("guided", applyState);
     on("status", function (data) { banners.setConnected(true); banners.setStatus(data); });
     on("rep_ended", function (data) {
