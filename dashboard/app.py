@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from dashboard import (
     access,
     banners,
+    data_admin,
     guided,
     i18n,
     live,
@@ -61,6 +62,7 @@ def create_app(
     app.register_blueprint(review.bp)
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(runners_views.bp)
+    app.register_blueprint(data_admin.bp)
     return app
 
 

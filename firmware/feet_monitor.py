@@ -31,7 +31,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from firmware.feet_adc import FeetFrame, FootAdcError
 from firmware.monitor import (
@@ -56,6 +56,8 @@ from insole.settings import EXERCISES, Settings
 from insole.store import RunnerNotFoundError, SessionLog
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SIDES = ("left", "right")
 
@@ -477,12 +479,23 @@ class FeetMonitor(Monitor):
     def select_runner(self, runner_id: int | None) -> Runner | None:
         """As with one insole; the runner's calibration serves both feet until they are tared."""
         runner = super().select_runner(runner_id)
+        self._feet_follow_calibration()
+        return runner
+
+    def replace_stored_data(self, action: Callable[[SessionLog], T]) -> T:
+        """As with one insole; the reloaded calibration serves both feet until they are tared."""
+        try:
+            return super().replace_stored_data(action)
+        finally:
+            self._feet_follow_calibration()
+
+    def _feet_follow_calibration(self) -> None:
+        """Give both feet the calibration in force (after a runner switch or a restore)."""
         with self._lock:
             for foot in self._feet.values():
                 foot.calibration, foot.convert = self._calibration, self._calibration.converter()
             if self._set is None:
                 self._both = self._new_bilateral(self._both.mode)
-        return runner
 
     def capture_target(self, duration_s: float = 3.0) -> None:
         """Not with two insoles: a personal target is one foot's (announced, not silent)."""

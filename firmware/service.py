@@ -22,7 +22,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from flask import Flask
+
 from dashboard import create_app
+from dashboard.access import get_state as get_access_state
+from dashboard.access import start_button_pairing
 from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK
@@ -169,6 +173,22 @@ def open_feedback(options: ServiceOptions) -> Feedback | None:
     return open_devices(options.device.pins, led=options.led, buzzer=options.buzzer)
 
 
+def wire_button(feedback: Feedback, monitor: Monitor, app: Flask) -> None:
+    """The device button: short press start/stop, held 2 s tare, held 6 s open pairing.
+
+    Firmware knows nothing of the dashboard; here, where both are built, the pairing
+    gesture is given the dashboard's ``start_button_pairing`` bound to this app, and a
+    check of whether the window is still open (the blue LED stops once a tablet paired).
+    """
+
+    def window_open() -> bool:
+        # Looked up at each call: the access database opens on first use, not at start-up.
+        return get_access_state(app).store.button_window_open()
+
+    feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
+    feedback.bind_pairing(functools.partial(start_button_pairing, app), window_open)
+
+
 class Service:
     """The running service; ``run`` blocks until a signal or ``stop``."""
 
@@ -216,8 +236,6 @@ class Service:
             feedback = open_feedback(options)
             self.monitor = monitor = monitor_class(store, info, feedback=feedback)
             stack.callback(monitor.close)
-            if feedback is not None:
-                feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
             self.sampler = sampler = Sampler(
                 adc, [monitor], rate_hz=options.rate_hz, realtime_priority=SAMPLER_PRIORITY
             )
@@ -230,6 +248,8 @@ class Service:
                 },
                 monitor=monitor,
             )
+            if feedback is not None:
+                wire_button(feedback, monitor, app)
             self.server = waitress.create_server(
                 app,
                 host=options.host,
@@ -243,6 +263,8 @@ class Service:
                 log.info("pairing off: simulated insole on this computer only (local development)")
             else:
                 log.info("to pair a tablet, run `sudo insole-monitor pair` and enter its code")
+                if feedback is not None:
+                    log.info("... or hold the device button until the LED blinks blue")
         except BaseException:
             stack.close()
             raise
