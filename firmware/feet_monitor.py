@@ -35,7 +35,6 @@ from typing import Any, TypeVar
 
 from firmware.feet_adc import FeetFrame, FootAdcError
 from firmware.monitor import (
-    ADC_FAULT_AFTER_S,
     LOG_BATCH_FRAMES,
     TARE_WINDOW_S,
     WRITER_TIMEOUT_S,
@@ -44,6 +43,8 @@ from firmware.monitor import (
     _ended_at,
     _OpenSet,
     check_set_targets,
+    merge_health,
+    start_watch,
 )
 from insole.bilateral import MIN_PAIR_N, Bilateral, BilateralFrame
 from insole.calibration import Calibration, check_drift
@@ -236,23 +237,8 @@ class FeetMonitor(Monitor):
     def on_foot_health(self, foot: str, report: Mapping[str, Any] | Any) -> None:
         """Per-sensor health of one insole."""
         data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
-        sensors = data.get("sensors", data)
-        changed = False
         with self._lock:
-            health = self._feet[foot].health
-            for name in SENSORS:
-                entry = sensors.get(name)
-                if entry is None:
-                    continue
-                if isinstance(entry, str):
-                    entry = {"state": entry, "message": ""}
-                new = {
-                    "state": str(entry.get("state", "ok")),
-                    "message": str(entry.get("message", "")),
-                }
-                if new != health[name]:
-                    health[name] = new
-                    changed = True
+            changed = merge_health(self._feet[foot].health, data)
         if changed:
             self._publish("status", self.status())
 
@@ -266,13 +252,13 @@ class FeetMonitor(Monitor):
         with self._lock:
             foot = self._feet[exc.foot]
             if foot.timer is None and not self._closed:
-                timer = threading.Timer(
-                    ADC_FAULT_AFTER_S, self._foot_lost, args=(exc.foot, foot.serial, str(exc))
+                foot.timer = start_watch(
+                    f"insole-adc-watch-{exc.foot}",
+                    self._foot_lost,
+                    exc.foot,
+                    foot.serial,
+                    str(exc),
                 )
-                timer.daemon = True
-                timer.name = f"insole-adc-watch-{exc.foot}"
-                foot.timer = timer
-                timer.start()
 
     def _foot_lost(self, side: str, serial: int, message: str) -> None:
         with self._lock:

@@ -365,22 +365,8 @@ class Monitor(Closeable):
     def on_health(self, report: Mapping[str, Any] | Any) -> None:
         """Per-sensor health from the sampler (a mapping of sensor -> state/message)."""
         data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
-        sensors = data.get("sensors", data)
-        changed = False
         with self._lock:
-            for name in SENSORS:
-                entry = sensors.get(name)
-                if entry is None:
-                    continue
-                if isinstance(entry, str):
-                    entry = {"state": entry, "message": ""}
-                new = {
-                    "state": str(entry.get("state", "ok")),
-                    "message": str(entry.get("message", "")),
-                }
-                if new != self._health[name]:
-                    self._health[name] = new
-                    changed = True
+            changed = merge_health(self._health, data)
             if "frame_rate_hz" in data:
                 self._rate_hz = float(data["frame_rate_hz"])
         if changed:
@@ -393,13 +379,9 @@ class Monitor(Closeable):
         if isinstance(exc, HardwareError):
             with self._lock:
                 if self._adc_timer is None and not self._closed:
-                    timer = threading.Timer(
-                        ADC_FAULT_AFTER_S, self._adc_lost, args=(self._frame_serial, str(exc))
+                    self._adc_timer = start_watch(
+                        "insole-adc-watch", self._adc_lost, self._frame_serial, str(exc)
                     )
-                    timer.daemon = True
-                    timer.name = "insole-adc-watch"
-                    self._adc_timer = timer
-                    timer.start()
 
     def _adc_lost(self, serial: int, message: str) -> None:
         """Timer: still no frame since the read error, so the ADC is shown as lost."""
@@ -922,6 +904,38 @@ def check_set_targets(settings: Settings, targets: Mapping[str, Any]) -> dict[st
             chosen["set_done_at"] = min(settings.set_done_at, rep_target)
     settings.replace(**chosen)  # validates: SettingsError names the field and the range
     return chosen
+
+
+def merge_health(health: dict[str, dict[str, str]], data: Mapping[str, Any]) -> bool:
+    """Merge a health report into ``health``; whether any sensor's entry changed.
+
+    ``data`` is ``{"sensors": {name: state or {state, message}}}`` or that sensors mapping.
+    """
+    sensors = data.get("sensors", data)
+    changed = False
+    for name in SENSORS:
+        entry = sensors.get(name)
+        if entry is None:
+            continue
+        if isinstance(entry, str):
+            entry = {"state": entry, "message": ""}
+        new = {"state": str(entry.get("state", "ok")), "message": str(entry.get("message", ""))}
+        if new != health[name]:
+            health[name] = new
+            changed = True
+    return changed
+
+
+def start_watch(name: str, on_timeout: Callable[..., None], *args: Any) -> threading.Timer:
+    """Start the "no readings" watch: ``on_timeout(*args)`` after ``ADC_FAULT_AFTER_S``.
+
+    A daemon timer, started by a read error and cancelled by the next frame.
+    """
+    timer = threading.Timer(ADC_FAULT_AFTER_S, on_timeout, args=args)
+    timer.daemon = True
+    timer.name = name
+    timer.start()
+    return timer
 
 
 def stored_calibration(store: SessionLog, settings: Settings) -> tuple[int | None, Calibration]:
