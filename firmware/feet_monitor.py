@@ -41,6 +41,7 @@ from firmware.monitor import (
     SetStateError,
     _ended_at,
     _OpenSet,
+    check_set_targets,
     merge_health,
     start_watch,
     tare_on,
@@ -127,6 +128,11 @@ class FeetMonitor(Monitor):
         """The last two-foot frame event, or ``None`` before the first scan."""
         last = self._last_feet
         return None if last is None else last.to_json(self._set is not None)
+
+    def clock_s(self) -> float | None:
+        """The newest scan's time (the monitor's clock, as for one insole)."""
+        last = self._last_feet
+        return None if last is None else last.t_s
 
     def calibration_of(self, side: str) -> Calibration:
         """The calibration in force for ``side`` (each foot is tared on its own)."""
@@ -276,21 +282,33 @@ class FeetMonitor(Monitor):
 
     # -- user actions -----------------------------------------------------------------
 
-    def start_set(self, exercise: str | None = None, foot: str | None = None) -> int:
+    def start_set(
+        self,
+        exercise: str | None = None,
+        foot: str | None = None,
+        *,
+        targets: Mapping[str, Any] | None = None,
+    ) -> int:
         """Start a set on both feet: two linked sessions; returns the left one's id.
 
         ``foot`` is ignored (both feet are measured); the right session's id is in
-        ``status()["set"]["session_ids"]`` and in the ``set_started`` event.
+        ``status()["set"]["session_ids"]`` and in the ``set_started`` event. ``targets``
+        as for one insole (a guided step's reps and hold, this set only).
         """
         exercise = exercise or self._settings.exercise
         if exercise not in EXERCISES:
             raise SetStateError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
+        runner_settings = self._runner_settings(self._settings, exercise)
+        set_targets = check_set_targets(runner_settings, targets or {})
         with self._lock:
             started_at = self._claim_start()
             runner_id = None if self._runner is None else self._runner.id
             futures = {
                 side: self._open_session(
-                    started_at, exercise, side, self._settings.replace(foot=side)
+                    started_at,
+                    exercise,
+                    side,
+                    runner_settings.replace(foot=side, **set_targets),
                 )
                 for side in SIDES
             }
@@ -310,11 +328,11 @@ class FeetMonitor(Monitor):
             with self._lock:
                 self._starting = False
         with self._lock:
-            self._both = self._new_bilateral(exercise)
+            self._both = self._new_bilateral(exercise, set_targets)
             self._t0_s = None
             for side in SIDES:
                 self._feet[side].open_set = _OpenSet(
-                    ids[side], exercise, side, None, [], started_at=started_at
+                    ids[side], exercise, side, None, [], started_at=started_at, targets=set_targets
                 )
             self._set = self._feet["left"].open_set
         self._publish(
@@ -454,10 +472,12 @@ class FeetMonitor(Monitor):
 
     # -- internals --------------------------------------------------------------------
 
-    def _new_bilateral(self, mode: str | None) -> Bilateral:
+    def _new_bilateral(
+        self, mode: str | None, targets: Mapping[str, Any] | None = None
+    ) -> Bilateral:
         return Bilateral(
             mode,
-            self._runner_settings(self._settings, mode),
+            self._runner_settings(self._settings, mode).replace(**(targets or {})),
             left_calibration=self._feet["left"].calibration,
             right_calibration=self._feet["right"].calibration,
         )

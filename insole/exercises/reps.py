@@ -192,6 +192,10 @@ class RepState(NamedTuple):
     done_at: int
     last_rep: Rep | None
     events: tuple[Event, ...]
+    rep_lost_phase: str | None = None
+    """Where the current rep lost the tripod (the mode's phase name), ``None`` while clean."""
+    rep_lost_point: str | None = None
+    """Which point the current rep lost (``None`` while clean)."""
 
     def to_json(self, set_running: bool = True) -> dict[str, Any]:
         """The ``frame`` event of a rep mode (``docs/exercises.md``)."""
@@ -209,6 +213,8 @@ class RepState(NamedTuple):
                 "phase": self.phase,
                 "elapsed_s": round(self.rep_elapsed_s, 2),
                 "tripod_ok": self.rep_tripod_ok,
+                "lost_phase": self.rep_lost_phase,
+                "lost_point": self.rep_lost_point,
                 "ml_shift": round(self.ml_shift, 4),
                 "base_n": round(self.base_n, 1),
                 "span_n": round(self.span_n, 1),
@@ -520,6 +526,10 @@ class RepCounter(FrameCounter[RepState, Rep]):
             settings.set_done_at,
             self.last_rep,
             tuple(events),
+            None
+            if open_rep is None or open_rep.lost_phase is None
+            else self.spec.phase_name(open_rep.lost_phase),
+            None if open_rep is None else open_rep.lost_point,
         )
 
 
