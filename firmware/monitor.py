@@ -430,8 +430,6 @@ class Monitor(Closeable):
         set_targets = check_set_targets(effective, targets or {})
         effective = effective.replace(**set_targets)
         with self._lock:
-            if self._replacing:
-                raise SetStateError("the stored data is being replaced: try again in a moment")
             started_at = self._claim_start()
             future = self._open_session(started_at, exercise, foot, effective)
         try:
@@ -768,7 +766,12 @@ class Monitor(Closeable):
             self._publish(kind, published)
 
     def _claim_start(self) -> datetime:
-        """Under the lock: refuse a second set, mark one as starting; its start time."""
+        """Under the lock: refuse a second set or one during a restore; mark one starting.
+
+        Returns the set's start time.
+        """
+        if self._replacing:
+            raise SetStateError("the stored data is being replaced: try again in a moment")
         if self._set is not None or self._starting:
             running = "starting" if self._set is None else f"session {self._set.session_id}"
             raise SetStateError(f"a set is already running ({running})")

@@ -183,6 +183,16 @@ def test_delete_all_leaves_no_foot_on_a_deleted_calibration(monitor: FeetMonitor
         assert monitor.calibration_of(side).tare_n == (0.0, 0.0, 0.0)
 
 
+def test_no_two_foot_set_starts_while_the_data_is_replaced(monitor: FeetMonitor) -> None:
+    def try_to_start(log: SessionLog) -> str:
+        with pytest.raises(SetStateError) as refused:
+            monitor.start_set("arch_hold")
+        return str(refused.value)
+
+    assert "being replaced" in monitor.replace_stored_data(try_to_start)
+    assert monitor.status()["set"]["running"] is False
+
+
 def test_monitor_on_the_emulated_two_chip_bus(store: SessionLog) -> None:
     """The whole chain: two emulated chips, the real driver, the sampler, the monitor."""
     device = DeviceConfig(feet="both")
