@@ -45,7 +45,7 @@ from werkzeug.wrappers import Response as ResponseBase
 from dashboard import i18n, sse
 from dashboard.api_errors import error_response
 from dashboard.context import get_monitor
-from insole.errors import InsoleError, StorageError
+from insole.errors import CalibrationError, InsoleError, StorageError
 from insole.frames import SENSORS
 from insole.settings import EXERCISES, FOOT_SIDES
 
@@ -94,6 +94,8 @@ def _call_monitor(action: str, *args: Any, **kwargs: Any) -> Any:
     """Run a monitor action, turning domain errors into JSON answers (never a 500)."""
     try:
         return getattr(get_monitor(), action)(*args, **kwargs)
+    except CalibrationError as err:  # readings unfit (a foot on the insole while taring): a state
+        bad_request(str(err), status=409)
     except ValueError as err:  # SettingsError and other rejected values
         bad_request(str(err), getattr(err, "field", None))
     except StorageError as err:  # the session log cannot be written (disk full, ...)

@@ -162,7 +162,7 @@ def sessions() -> str:
     summaries = api_review.all_summaries(get_log())
     summaries.reverse()
     return render_template(
-        "review_sessions.html", sessions=summaries, deleted=request.args.get("deleted")
+        "review_sessions.html", sessions=summaries, deleted=request.args.get("deleted", type=int)
     )
 
 
