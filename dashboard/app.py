@@ -71,8 +71,8 @@ class RowIdConverter(IntegerConverter):
         self,
         url_map: Map,
         fixed_digits: int = 0,
-        min: int | None = None,  # noqa: A002 - werkzeug's argument names (<int(min=1):id>)
-        max: int | None = None,  # noqa: A002
+        min: int | None = None,
+        max: int | None = None,
         signed: bool = False,
     ) -> None:
         low = -SQLITE_MAX_ROWID - 1 if min is None else builtins.max(min, -SQLITE_MAX_ROWID - 1)

@@ -118,10 +118,14 @@ CALIBRATION_SHAPE = (
 )
 
 
+def _missing(where: str, key: str) -> CalibrationError:
+    return CalibrationError(f"malformed calibration: {where}{key} is missing; {CALIBRATION_SHAPE}")
+
+
 def _object(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
     """``data[key]`` when it is an object; otherwise a message naming the field."""
     if key not in data:
-        raise CalibrationError(f"malformed calibration: {where}{key} is missing; {CALIBRATION_SHAPE}")
+        raise _missing(where, key)
     value = data[key]
     if not isinstance(value, Mapping):
         raise CalibrationError(
@@ -137,7 +141,7 @@ def _number(
     if key not in data:
         if default is not None:
             return default
-        raise CalibrationError(f"malformed calibration: {where}{key} is missing; {CALIBRATION_SHAPE}")
+        raise _missing(where, key)
     value = data[key]
     try:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
