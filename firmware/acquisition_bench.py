@@ -30,6 +30,7 @@ from firmware.clock import SYSTEM_CLOCK, Clock, FakeClock
 from firmware.config import AdcConfig
 from firmware.foot_source import FootVolts, steady_stance
 from firmware.health import HealthReport
+from firmware.realtime import SAMPLER_PRIORITY, request_realtime, tighten_timer_slack
 from firmware.sampler import Listener, Sampler
 from insole.frames import SENSORS, VoltsFrame
 
@@ -58,6 +59,9 @@ class RateResult:
     single_cpu_s_per_1000: float
     plain_hz: float
     plain_cpu_s_per_1000: float
+    waits_per_scan: dict[str, float] = field(default_factory=dict)
+    """Blocking calls per scan of each reader (emulated bus: each transfer's wire wait, and
+    every sleep of the reader itself; on a Pi each is an ioctl or a sleep system call)."""
 
     @property
     def ours_share(self) -> float:
@@ -102,6 +106,34 @@ class _Counter(Listener):
         self.frames += 1
 
 
+class CountingClock:
+    """A clock that counts the waits made on it (each a blocking system call when real)."""
+
+    def __init__(self, inner: Clock) -> None:
+        self.inner = inner
+        self.waits = 0
+        self.sleeps_for_real = getattr(inner, "sleeps_for_real", False)
+
+    def monotonic(self) -> float:
+        """The inner clock's time."""
+        return self.inner.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep on the inner clock, counting it if it waits at all."""
+        if seconds > 0.0:
+            self.waits += 1
+        self.inner.sleep(seconds)
+
+    def wait_event(self, event: threading.Event, seconds: float) -> bool:
+        """Wait on the inner clock, counting it."""
+        self.waits += 1
+        return self.inner.wait_event(event, seconds)
+
+
+def _waits(clock: Clock) -> int:
+    return clock.waits if isinstance(clock, CountingClock) else 0
+
+
 def _thread_cpu_s(thread_ident: int) -> float:
     return time.clock_gettime(time.pthread_getcpuclockid(thread_ident))
 
@@ -110,30 +142,38 @@ def _wait(clock: Clock, seconds: float) -> None:
     """Let ``seconds`` pass on ``clock`` (a fake clock moves with the measured thread)."""
     end_s = clock.monotonic() + seconds
     while (now_s := clock.monotonic()) < end_s:
-        time.sleep(min(0.05, end_s - now_s) if clock is SYSTEM_CLOCK else 0.005)
+        real = getattr(clock, "sleeps_for_real", False)
+        time.sleep(min(0.05, end_s - now_s) if real else 0.005)
 
 
-def measure_sampler(adc: Ads1x15Adc, seconds: float, warmup_s: float = 0.3) -> tuple[float, float]:
-    """The sampler at full speed (``rate_hz=None``): (scans/s, CPU seconds per 1000 scans)."""
+def measure_sampler(
+    adc: Ads1x15Adc, seconds: float, warmup_s: float = 0.3
+) -> tuple[float, float, float]:
+    """The sampler at full speed (``rate_hz=None``): scans/s, CPU s per 1000 scans, waits/scan.
+
+    Waits are counted when ``adc.clock`` is a ``CountingClock`` (else 0).
+    """
     clock = adc.clock
     counter = _Counter()
-    sampler = Sampler(adc, [counter], rate_hz=None, name="bench-sampler")
+    sampler = Sampler(
+        adc, [counter], rate_hz=None, name="bench-sampler", realtime_priority=SAMPLER_PRIORITY
+    )
     with sampler:
         _wait(clock, warmup_s)
         ident = sampler.thread_ident
         if ident is None:  # pragma: no cover - the thread sets it first thing
             raise RuntimeError("the sampler thread did not start")
-        n0, c0, w0 = counter.frames, _thread_cpu_s(ident), clock.monotonic()
+        n0, c0, w0, z0 = counter.frames, _thread_cpu_s(ident), clock.monotonic(), _waits(clock)
         _wait(clock, seconds)
-        n1, c1, w1 = counter.frames, _thread_cpu_s(ident), clock.monotonic()
+        n1, c1, w1, z1 = counter.frames, _thread_cpu_s(ident), clock.monotonic(), _waits(clock)
     scans = max(1, n1 - n0)
-    return scans / (w1 - w0), (c1 - c0) / scans * 1000.0
+    return scans / (w1 - w0), (c1 - c0) / scans * 1000.0, (z1 - z0) / scans
 
 
 def measure_plain_loop(
     adc: Ads1x15Adc, seconds: float, warmup_s: float = 0.3
-) -> tuple[float, float]:
-    """The tutorial loop on the same bus: (scans per second, CPU seconds per 1000 scans)."""
+) -> tuple[float, float, float]:
+    """The tutorial loop on the same bus: scans/s, CPU s per 1000 scans, waits per scan."""
     config = adc.config
     clock = adc.clock
     driver = ads1115.ADS1115 if config.model == "ADS1115" else ads1015.ADS1015
@@ -142,23 +182,34 @@ def measure_plain_loop(
     result: list[float] = []
 
     def loop() -> None:
+        # The same timer slack and priority as the sampler thread: the emulated bus waits out
+        # its wire time with sleeps, and it must be equally precise for both readers.
+        tighten_timer_slack()
+        if getattr(clock, "sleeps_for_real", False):
+            request_realtime(SAMPLER_PRIORITY)
         end_warmup = clock.monotonic() + warmup_s
         while clock.monotonic() < end_warmup:
             for pin in pins:
                 pin.value  # noqa: B018 - the read is the point
-        c0, w0 = time.thread_time(), clock.monotonic()
+        c0, w0, z0 = time.thread_time(), clock.monotonic(), _waits(clock)
         scans = 0
         while clock.monotonic() - w0 < seconds:
             for pin in pins:
                 pin.value  # noqa: B018
             scans += 1
-        result.extend((scans / (clock.monotonic() - w0), (time.thread_time() - c0) / scans * 1e3))
+        result.extend(
+            (
+                scans / (clock.monotonic() - w0),
+                (time.thread_time() - c0) / scans * 1e3,
+                (_waits(clock) - z0) / scans,
+            )
+        )
 
     # On its own thread, like the sampler, so that both are measured the same way.
     thread = threading.Thread(target=loop, name="bench-plain-loop")
     thread.start()
     thread.join()
-    return result[0], result[1]
+    return result[0], result[1], result[2]
 
 
 def run_rates(
@@ -182,10 +233,10 @@ def run_rates(
     notes: list[str] = []
     for rate in rates_sps:
         cfg = replace(base, data_rate_sps=rate, channels=dict(base.channels))
-        figures: dict[str, tuple[float, float]] = {}
+        figures: dict[str, tuple[float, float, float]] = {}
         for strategy in ("continuous", "single_shot"):
             source = FootVolts(steady_stance(), cfg)
-            clock = FakeClock() if fake_clock else None
+            clock = CountingClock(FakeClock() if fake_clock else SYSTEM_CLOCK)
             with open_adc(
                 cfg, backend, source, bus_hz=bus_hz, strategy=strategy, clock=clock
             ) as adc:
@@ -208,9 +259,14 @@ def run_rates(
             RateResult(
                 rate,
                 rate / 3.0,
-                *figures["continuous"],
-                *figures["single_shot"],
-                *figures["plain"],
+                *figures["continuous"][:2],
+                *figures["single_shot"][:2],
+                *figures["plain"][:2],
+                waits_per_scan={
+                    "continuous": figures["continuous"][2],
+                    "single_shot": figures["single_shot"][2],
+                    "plain": figures["plain"][2],
+                },
             )
         )
     return description, results, notes
@@ -252,6 +308,15 @@ def format_rates(
             f"{CPU_RATIO_TARGET:.2f} x plain loop at every rate: worst best-ratio "
             f"{max(r.best_cpu_ratio for r in results):.2f} {'PASS' if cpu_ok else 'FAIL'}"
         )
+    for r in results:
+        waits = r.waits_per_scan
+        if waits.get("plain"):
+            lines.append(
+                f"{r.data_rate_sps} SPS blocking calls per scan (bus transfers + sleeps): "
+                f"continuous {waits['continuous']:.1f}, single-shot {waits['single_shot']:.1f}, "
+                f"plain loop {waits['plain']:.1f} (continuous / plain "
+                f"{waits['continuous'] / waits['plain']:.2f})"
+            )
     lines.extend(notes)
     return "\n".join(lines)
 

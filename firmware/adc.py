@@ -217,13 +217,31 @@ class Ads1x15Adc(Closeable):
     # --- reading -----------------------------------------------------------------------------
 
     def stream_stats(self) -> dict[str, int]:
-        """Counters of the continuous strategy: runs, rejected runs, calibrations."""
+        """Counters of the continuous strategy.
+
+        Runs, rejected runs (no scan kept), partial runs (some scans dropped around a missed
+        step), dropped scans, late stops (runs whose stop came after the last conversion),
+        calibrations.
+        """
         stream = self._stream
         if stream is None:
-            return {"runs": 0, "rejected_runs": 0, "calibrations": 0}
+            return dict.fromkeys(
+                (
+                    "runs",
+                    "rejected_runs",
+                    "partial_runs",
+                    "dropped_scans",
+                    "late_stops",
+                    "calibrations",
+                ),
+                0,
+            )
         return {
             "runs": stream.runs,
             "rejected_runs": stream.rejected_runs,
+            "partial_runs": stream.partial_runs,
+            "dropped_scans": stream.dropped_scans,
+            "late_stops": stream.late_stops,
             "calibrations": stream.calibrations,
         }
 

@@ -74,6 +74,19 @@ def config_word(config: AdcConfig, mux: int, *, continuous: bool) -> int:
     return (mux & 0x7) << MUX_SHIFT | pga << PGA_SHIFT | mode | dr << 5 | COMPARATOR_OFF
 
 
+def spoiled_conversions(missed_steps: Sequence[int]) -> set[int]:
+    """Conversions whose result cannot be trusted when the given steps missed their slot.
+
+    Step ``k`` belongs inside conversion ``k``: it reads the result of conversion ``k - 1``
+    and selects the input of conversion ``k + 1``. Late, its read may return conversion
+    ``k``'s result and its input may reach conversion ``k + 1`` too late (that conversion
+    repeats the input of ``k``); early, its read may return ``k - 2``'s result and its input
+    may already reach conversion ``k``. So a missed step spoils ``k - 1``, ``k`` and
+    ``k + 1``; the next step on time selects the right input again.
+    """
+    return {j for k in missed_steps for j in (k - 1, k, k + 1) if j >= 0}
+
+
 class ContinuousStream:
     """Verified runs of continuous conversions over the three sensor inputs."""
 
@@ -84,6 +97,8 @@ class ContinuousStream:
     END_CHECK_MAX_S = 0.0006
     """... but no more than this (slow data rates would poll for milliseconds)."""
     POLL_MAX_S = 0.00005
+    EARLY_GUARD_FRACTION = 0.02
+    """Act this share of a conversion after its earliest possible start."""
     POLL_FRACTION = 0.02
 
     def __init__(
@@ -113,13 +128,16 @@ class ContinuousStream:
         self._needs_calibration = True
         self._span_s = 0.3 * self.nominal_s  # how long the read + write of one step take
         self._start_s = 0.1 * self.nominal_s  # how long the start write takes
-        self._late_s = 0.0  # typical lateness of a wake-up from sleep on this host
+        self._late_s = 0.0  # quickest recent wake-up delay from sleep on this host
         # Runs of at most ~50 ms: the first scan of a run is delivered when the run ends.
         self.max_run_scans = max(1, min(max_run_scans, int(0.05 / (3.0 * self.nominal_s))))
         self.run_scans = 1
         self.runs = 0
         self.rejected_runs = 0
         self.rejected_in_a_row = 0
+        self.partial_runs = 0  # runs that lost some scans to a missed step
+        self.dropped_scans = 0  # scans left out of partial runs
+        self.late_stops = 0  # runs whose stop came late (the chip made extra conversions)
         self.calibrations = 0
         self._words = {
             (mux, cont): config_word(config, mux, continuous=cont)
@@ -131,7 +149,12 @@ class ContinuousStream:
         self.ads._write_register(POINTER_CONFIG, self._words[(mux, continuous)])
 
     def run(self) -> list[tuple[float, list[int]]]:
-        """One verified run: ``(t_s, [code per sensor])`` per scan, oldest first."""
+        """One verified run: ``(t_s, [code per sensor])`` per scan, oldest first.
+
+        Scans touched by a missed step are left out (see ``spoiled_conversions``); the run is
+        rejected (``StreamPhaseError``) only when its period cannot be trusted or no scan in
+        it is clean.
+        """
         if self._needs_calibration:
             # Once per start (and after the period was found to drift); if the bracket cannot
             # get within 1 % (a slow bus), runs simply stay short.
@@ -146,19 +169,29 @@ class ContinuousStream:
             m, start_lo=start_lo, t0=t0, busy_before=busy_before, idle_by=idle_by, spans=spans
         )
         self._start_s = 0.8 * self._start_s + 0.2 * (t0 - start_lo)
-        if missed is None:
-            self.run_scans = min(self.max_run_scans, n_scans * 2)
-        else:
-            # Step k missed: results read before it (conversions 0 .. k - 2) are still right.
-            k, why = missed
-            n_scans = max(0, k - 1) // 3
-            if n_scans == 0:
-                raise StreamPhaseError(why)
+        spoiled = spoiled_conversions(missed)
+        clean = [s for s in range(n_scans) if spoiled.isdisjoint(range(3 * s, 3 * s + 3))]
+        if not missed:
             self.rejected_in_a_row = 0
+            self.run_scans = min(self.max_run_scans, n_scans * 2)
+        elif clean:
+            # A late wake-up on a busy host costs the scans around it, not the whole run
+            # (the input rotation resynchronises at the next step that is on time).
+            self.rejected_in_a_row = 0
+            self.partial_runs += 1
+            self.dropped_scans += n_scans - len(clean)
+        else:
+            self._reject(m)
+            k = missed[0]
+            raise StreamPhaseError(
+                f"conversion {k} of a run was missed (actions at "
+                f"{spans[k][1] - t0:.6f}-{spans[k][2] - t0:.6f} s, period "
+                f"{self._period_lo:.6f}-{self._period_hi:.6f} s)"
+            )
         t_origin = (start_lo + t0) / 2.0
         return [
             (t_origin + (3 * scan + 1.5) * self.period_s, codes[3 * scan : 3 * scan + 3])
-            for scan in range(n_scans)
+            for scan in clean
         ]
 
     def _longest_safe_run(self) -> int:
@@ -230,10 +263,11 @@ class ContinuousStream:
         """Start ``m`` conversions and read all but the last; the time span of each action."""
         clock = self.clock
         muxes = self.muxes
-        period_s = self.period_s
-        # Centre each step (result read + next input write) in its conversion: the most room
-        # for a late wake-up on one side and for period error on the other.
-        lead_s = max(0.1 * period_s, (period_s - self._span_s) / 2.0)
+        period_hi = self._period_hi
+        # Act as early as is surely inside conversion k (after k * the longest period the
+        # chip may have): a wake-up can only be late, never early, so all the conversion's
+        # remaining time is room for a late wake-up or a slow transfer on a busy host.
+        guard_s = self.EARLY_GUARD_FRACTION * self.nominal_s
         codes: list[int] = []
         spans: list[tuple[int, float, float]] = []  # (conversion index, first, last)
         # The STOP of the start write cannot come before its bits are on the wire.
@@ -243,12 +277,20 @@ class ContinuousStream:
         self._write(muxes[1], True)  # inside conversion 0: selects conversion 1
         spans.append((0, t0, clock.monotonic()))
         for k in range(1, m):
-            # Wake a little early by the typical lateness of this host's wake-ups.
-            target_s = t0 + k * period_s + lead_s
-            clock.sleep(target_s - self._late_s - clock.monotonic())
+            target_s = t0 + k * period_hi + guard_s
+            # Ask to wake early by the quickest wake-up delay seen lately (never by the
+            # typical one: a wake-up on time would then be too early).
+            asked_s = target_s - self._late_s
+            now_s = clock.monotonic()
+            clock.sleep(asked_s - now_s)
             woke_s = clock.monotonic()
-            self._late_s += 0.1 * (min(woke_s + self._late_s - target_s, lead_s) - self._late_s)
-            self._late_s = max(0.0, min(self._late_s, 0.9 * lead_s))
+            if asked_s > now_s:
+                late_s = woke_s - asked_s
+                # Drop at once to a quicker wake-up, creep up slowly after slower ones.
+                # (A stall of milliseconds counts as a slow wake-up, not as that long.)
+                slow_s = min(late_s, 0.2 * self.nominal_s)
+                self._late_s = min(late_s, self._late_s + 0.02 * (slow_s - self._late_s))
+                self._late_s = max(0.0, min(self._late_s, guard_s + 0.5 * self.nominal_s))
             # Likewise a register read latches only once pointer and address are sent.
             first = woke_s + self._latch_floor_s
             codes.append(self.ads.get_last_result(False))  # conversion k - 1
@@ -290,8 +332,8 @@ class ContinuousStream:
         busy_before: float | None,
         idle_by: float,
         spans: list[tuple[int, float, float]],
-    ) -> tuple[int, str] | None:
-        """Check every step and learn the period; the first missed step and why, or None.
+    ) -> list[int]:
+        """Check every step and learn the period; the steps that missed their conversion.
 
         Raises ``StreamPhaseError`` if the run's period disagrees with the known one (then
         nothing of the run can be trusted).
@@ -305,39 +347,68 @@ class ContinuousStream:
         # (The median step: one late wake-up must not make every step look slow.)
         typical = statistics.median(last - first for _, first, last in spans)
         self._span_s = 0.8 * self._span_s + 0.2 * typical
-        run_hi = (idle_by - start_lo) / m
-        run_lo = (busy_before - t0) / m if busy_before is not None else 0.0
-        # A stop written one conversion late would make the run look (m + 1) / m slower:
-        # the run's own bounds are trusted only where they agree with what verified runs
-        # found before (at first: the data sheet's ±10 %, with a margin).
-        period_lo, period_hi = max(self._period_lo, run_lo), min(self._period_hi, run_hi)
         self.runs += 1
-        if period_lo > period_hi:
+        bounds = self._run_period(m, start_lo, t0, busy_before, idle_by, stop_s=spans[-1][2])
+        if bounds is None:
             self._reject(m)
-            # A late stop disagrees once; a drifted oscillator disagrees every time.
+            # A drifted oscillator disagrees every time: learn the period again.
             self._disagreements += 1
             if self._disagreements >= 3:
                 self._disagreements = 0
                 self._period_lo, self._period_hi = 0.88 * self.nominal_s, 1.12 * self.nominal_s
                 self.period_s = self.nominal_s
-                self._needs_calibration = True  # learn the period again
+                self._needs_calibration = True
             raise StreamPhaseError(
-                f"the run's period {run_lo:.6f}-{run_hi:.6f} s disagrees with the known "
+                f"the run's end ({busy_before and busy_before - t0}-{idle_by - t0:.6f} s after "
+                f"its start) fits no whole number of periods in the known "
                 f"{self._period_lo:.6f}-{self._period_hi:.6f} s"
             )
+        conversions, period_lo, period_hi = bounds
         self._disagreements = 0
-        for k, first, last in spans:
-            # Every action for conversion k must come after it began and before it ended,
-            # whatever the exact start and period were.
-            if first < t0 + k * period_hi or last >= start_lo + (k + 1) * period_lo:
-                self._reject(m)
-                return k, (
-                    f"conversion {k} of a run was missed (actions at {first - t0:.6f}-"
-                    f"{last - t0:.6f} s, period {period_lo:.6f}-{period_hi:.6f} s)"
-                )
-        self.rejected_in_a_row = 0
         self._period_lo, self._period_hi = period_lo, period_hi
         self.period_s = (period_lo + period_hi) / 2.0
+        # Every action for conversion k must come after it began and before it ended,
+        # whatever the exact start and period were.
+        missed = [
+            k
+            for k, first, last in spans
+            if first < t0 + k * period_hi or last >= start_lo + (k + 1) * period_lo
+        ]
+        if conversions > m:
+            self.late_stops += 1
+            if m - 1 not in missed:
+                missed.append(m - 1)  # the stop was late, so the last result is another's
+        return missed
+
+    def _run_period(
+        self,
+        m: int,
+        start_lo: float,
+        t0: float,
+        busy_before: float | None,
+        idle_by: float,
+        *,
+        stop_s: float,
+    ) -> tuple[int, float, float] | None:
+        """(conversions the chip made, period bounds) agreeing with what is known, or None.
+
+        The end of the last conversion lies in (busy_before, idle_by]; conversion 0 began in
+        [start_lo, t0]. The chip made ``m`` conversions if the stop came in time, ``m + 1``
+        or ``m + 2`` if it came late (a late stop makes the run look that much slower): the
+        first count whose bounds agree with what verified runs found before (at first the
+        data sheet's ±10 %, with a margin) is taken. Once the period is known within 1 %
+        (``calibrate``), counts one apart cannot both agree for runs this short. A larger
+        count is taken only if the stop (which ended at ``stop_s``) could have come late.
+        """
+        for conversions in (m, m + 1, m + 2):
+            run_hi = (idle_by - start_lo) / conversions
+            run_lo = (busy_before - t0) / conversions if busy_before is not None else 0.0
+            lo, hi = max(self._period_lo, run_lo), min(self._period_hi, run_hi)
+            if lo > hi:
+                continue
+            if conversions == m or stop_s >= start_lo + m * lo:
+                return conversions, lo, hi
+            return None
         return None
 
     def _reject(self, m: int) -> None:

@@ -32,6 +32,9 @@ class Clock(Protocol):
 class SystemClock:
     """The real clock: ``time.monotonic`` and ``time.sleep``."""
 
+    sleeps_for_real = True
+    """A sleep gives up the CPU (so a loop on this clock may run at real-time priority)."""
+
     def monotonic(self) -> float:
         """Seconds of ``time.monotonic()``."""
         return time.monotonic()
@@ -56,6 +59,9 @@ class FakeClock:
     Thread-safe: several threads may sleep on it; each sleep advances the common time, so
     time runs as fast as the code does.
     """
+
+    sleeps_for_real = False
+    """A loop on this clock never waits: it must stay at normal priority."""
 
     def __init__(self, start_s: float = 1000.0) -> None:
         self._now_s = start_s

@@ -24,10 +24,8 @@ Robustness rules:
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import queue
-import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +37,7 @@ from firmware.ads_emulator import TRANSIENT_ERRNOS
 from firmware.clock import SYSTEM_CLOCK, Clock
 from firmware.errors import HardwareError
 from firmware.health import HealthMonitor, HealthReport
+from firmware.realtime import request_realtime, tighten_timer_slack
 from insole.frames import VoltsFrame
 from insole.resources import Closeable
 
@@ -188,22 +187,14 @@ def _is_transient(err: HardwareError) -> bool:
     return isinstance(err, AdcTimeoutError) or getattr(err, "errno", None) in TRANSIENT_ERRNOS
 
 
-def _tighten_timer_slack() -> None:
-    """Ask Linux for 1 µs timer slack on this thread (default 50 µs) so sleeps end on time."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(29, 1000, 0, 0, 0)  # PR_SET_TIMERSLACK, nanoseconds
-    except (OSError, AttributeError):  # pragma: no cover - exotic libc
-        log.debug("could not set the timer slack; sleeps may overshoot by ~50 µs")
-
-
 class Sampler:
     """The acquisition thread over an open ADC (which it does not own or close).
 
-    ``rate_hz=None`` scans as fast as the chip allows (benchmarks). Use as a context manager
-    or call ``start()`` and ``close()``; ``close()`` is idempotent and joins the thread.
+    ``rate_hz=None`` scans as fast as the chip allows (benchmarks). ``realtime_priority``
+    asks for ``SCHED_FIFO`` on the thread when it runs on the real clock (best effort, see
+    ``firmware.realtime``; ``realtime`` tells whether it was granted). Use as a context
+    manager or call ``start()`` and ``close()``; ``close()`` is idempotent and joins the
+    thread.
     """
 
     def __init__(
@@ -219,6 +210,7 @@ class Sampler:
         health: HealthMonitor | None = None,
         late_gap_s: float = 0.25,
         name: str = "insole-sampler",
+        realtime_priority: int | None = None,
     ) -> None:
         if rate_hz is not None:
             # Three conversions per scan: the chip's data rate sets the ceiling.
@@ -244,6 +236,8 @@ class Sampler:
         # Saturated: at the rail (the divider is fed from the Pi's 3.3 V) or the top code.
         self.health = health or HealthMonitor(saturated_v=min(adc.full_scale_v, SUPPLY_V) - 0.05)
         self.late_gap_s = late_gap_s
+        self.realtime_priority = realtime_priority
+        self.realtime = False  # whether the thread got its real-time priority
         self._listeners: tuple[SamplerListener, ...] = tuple(listeners)
         self._listeners_lock = threading.Lock()
         self._stop = threading.Event()
@@ -338,8 +332,12 @@ class Sampler:
 
     def _run(self) -> None:
         self.thread_ident = threading.get_ident()
-        _tighten_timer_slack()
+        tighten_timer_slack()
         clock = self.clock
+        # Real-time priority only for real sleeps: a fake-clock loop never sleeps, and at
+        # SCHED_FIFO it would starve the test that drives it.
+        if self.realtime_priority is not None and getattr(clock, "sleeps_for_real", False):
+            self.realtime = request_realtime(self.realtime_priority)
         period_s = 1.0 / self.rate_hz if self.rate_hz else 0.0
         next_s = clock.monotonic()
         rate_start_s, rate_frames = next_s, 0

@@ -29,6 +29,7 @@ from firmware.clock import SYSTEM_CLOCK
 from firmware.config import AdcConfig, DeviceConfig
 from firmware.foot_source import FootVolts, ForceSource, ReplaySource
 from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
+from firmware.realtime import SAMPLER_PRIORITY
 from firmware.sampler import Sampler
 from insole.errors import InsoleError
 from insole.frames import SENSORS
@@ -204,7 +205,9 @@ class Service:
             stack.callback(monitor.close)
             if feedback is not None:
                 feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
-            self.sampler = sampler = Sampler(adc, [monitor], rate_hz=options.rate_hz)
+            self.sampler = sampler = Sampler(
+                adc, [monitor], rate_hz=options.rate_hz, realtime_priority=SAMPLER_PRIORITY
+            )
             stack.callback(sampler.close)
             app = create_app(
                 {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hardware.divider import (
     ADS1X15_FULL_SCALE_V,
     Recommendation,
@@ -38,19 +40,9 @@ def _resistors(rec: Recommendation) -> list[float]:
 def voltage_chart(rec: Recommendation) -> Drawing:
     """Divider output voltage against force for several fixed resistors."""
     inp = rec.inputs
-    forces = log_space(*FORCE_RANGE_N, 120)
-    series = []
-    for i, r_ohm in enumerate(_resistors(rec)):
-        divider = Divider(inp.supply_v, r_ohm)
-        best = r_ohm == rec.best.r_fixed_ohm
-        series.append(
-            Series(
-                f"{format_ohm(r_ohm)}{' (recommended)' if best else ''}",
-                [(f, divider.volts(inp.curve.resistance_ohm(f))) for f in forces],
-                PALETTE[i % len(PALETTE)],
-                width_mm=0.8 if best else 0.45,
-            )
-        )
+    series = _resistor_series(
+        rec, lambda f, divider: divider.volts(inp.curve.resistance_ohm(f))
+    )
     hlines = [HLine(inp.supply_v, f"supply {inp.supply_v:g} V = highest possible input", "#000000")]
     hlines += [
         HLine(fs, f"full scale gain {g:g} ({fs:g} V)")
@@ -74,20 +66,10 @@ def voltage_chart(rec: Recommendation) -> Drawing:
 def resolution_chart(rec: Recommendation) -> Drawing:
     """ADC counts per 1 % change of force against force (the design's figure of merit)."""
     inp = rec.inputs
-    forces = log_space(*FORCE_RANGE_N, 120)
     lsb = lsb_v(ADS1X15_FULL_SCALE_V[rec.best.gain], inp.adc_model)
-    series = []
-    for i, r_ohm in enumerate(_resistors(rec)):
-        divider = Divider(inp.supply_v, r_ohm)
-        best = r_ohm == rec.best.r_fixed_ohm
-        series.append(
-            Series(
-                f"{format_ohm(r_ohm)}{' (recommended)' if best else ''}",
-                [(f, counts_per_percent(f, inp.curve, divider, lsb)) for f in forces],
-                PALETTE[i % len(PALETTE)],
-                width_mm=0.8 if best else 0.45,
-            )
-        )
+    series = _resistor_series(
+        rec, lambda f, divider: counts_per_percent(f, inp.curve, divider, lsb)
+    )
     chart = Chart(
         title=f"{inp.adc_model} counts per 1 % force change (gain {rec.best.gain:g})",
         x_label="force on the sensor [N] (log scale)",
@@ -100,6 +82,27 @@ def resolution_chart(rec: Recommendation) -> Drawing:
         bands=_bands(rec),
     )
     return chart.draw()
+
+
+def _resistor_series(
+    rec: Recommendation, value: Callable[[float, Divider], float]
+) -> list[Series]:
+    """One curve per candidate resistor of ``value(force_n, divider)``, the best one bold."""
+    inp = rec.inputs
+    forces = log_space(*FORCE_RANGE_N, 120)
+    series = []
+    for i, r_ohm in enumerate(_resistors(rec)):
+        divider = Divider(inp.supply_v, r_ohm)
+        best = r_ohm == rec.best.r_fixed_ohm
+        series.append(
+            Series(
+                f"{format_ohm(r_ohm)}{' (recommended)' if best else ''}",
+                [(f, value(f, divider)) for f in forces],
+                PALETTE[i % len(PALETTE)],
+                width_mm=0.8 if best else 0.45,
+            )
+        )
+    return series
 
 
 def force_step_chart(rec: Recommendation, wired_r_ohm: float | None = None) -> Drawing:

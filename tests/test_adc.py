@@ -16,6 +16,7 @@ from firmware.adc import (
     open_adc,
     resolve_backend,
 )
+from firmware.adc_stream import spoiled_conversions
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import FakeClock
 from firmware.config import AdcConfig
@@ -249,14 +250,14 @@ def test_continuous_runs_give_the_right_channels_at_near_full_rate(
 
 @pytest.mark.parametrize("stall_at_s", [0.004, 0.011, 0.019, 0.026])
 def test_continuous_run_hit_by_a_stall_delivers_only_verified_scans(stall_at_s: float) -> None:
-    """A 3 ms stall in a run: the scans after it are dropped, none is mislabelled."""
+    """A 3 ms stall in a run: the scans around it are dropped, none is mislabelled."""
     clock = FakeClock()
     chip = EmulatedAds1x15(inputs=inputs)
     bus = EmulatedI2CBus([chip], clock=clock, bus_hz=400_000)
     with open_adc(AdcConfig(), "emulated", emulator=bus, strategy="continuous") as adc:
         for _ in range(50):
             adc.read_scan()
-        before = adc.stream_stats()["rejected_runs"]
+        before = adc.stream_stats()
         # The reading thread is descheduled for 3 ms in the middle of a run.
         bus.schedule(clock.monotonic() + stall_at_s, lambda: clock.advance(0.003))
         errors: list[AdcTimeoutError] = []
@@ -267,9 +268,53 @@ def test_continuous_run_hit_by_a_stall_delivers_only_verified_scans(stall_at_s: 
                 errors.append(err)
                 continue
             assert volts == pytest.approx([0.8, 1.6, 2.4], abs=1e-3)
-        assert adc.stream_stats()["rejected_runs"] == before + 1
+        after = adc.stream_stats()
+    assert after["rejected_runs"] == before["rejected_runs"]
+    assert after["partial_runs"] == before["partial_runs"] + 1
+    # A stall of about 2.6 conversions spoils the scans around it, not the rest of the run.
+    assert 1 <= after["dropped_scans"] - before["dropped_scans"] <= 2
     assert len(errors) <= 1
     assert all("continuous scan rejected" in str(e) for e in errors)
+
+
+@pytest.mark.parametrize("stall_s", [0.0012, 0.002])
+def test_no_scan_is_mislabelled_wherever_a_stall_hits(stall_s: float) -> None:
+    """A stall at every phase of a run (steps, the stop, the end check, between runs)."""
+    clock = FakeClock()
+    bus = EmulatedI2CBus([EmulatedAds1x15(inputs=inputs)], clock=clock, bus_hz=400_000)
+    delivered = 0
+    with open_adc(AdcConfig(), "emulated", emulator=bus, strategy="continuous") as adc:
+        for _ in range(50):
+            adc.read_scan()
+        for step in range(45):
+            # One run is 24 conversions (28 ms): 0.7 ms steps cover every phase of it.
+            bus.schedule(clock.monotonic() + step * 0.0007, lambda: clock.advance(stall_s))
+            for _ in range(12):
+                try:
+                    volts = adc.read_volts()
+                except AdcTimeoutError:
+                    continue
+                delivered += 1
+                assert volts == pytest.approx([0.8, 1.6, 2.4], abs=1e-3)
+        stats = adc.stream_stats()
+    assert stats["late_stops"] >= 1  # the stop itself was hit at least once
+    assert stats["partial_runs"] >= 1
+    assert delivered >= 0.9 * 45 * 12
+
+
+@pytest.mark.parametrize(
+    ("missed", "spoiled"),
+    [
+        ([], set()),
+        ([0], {0, 1}),
+        ([5], {4, 5, 6}),
+        ([5, 6], {4, 5, 6, 7}),
+    ],
+)
+def test_a_missed_step_spoils_the_conversions_it_reads_and_selects(
+    missed: list[int], spoiled: set[int]
+) -> None:
+    assert spoiled_conversions(missed) == spoiled
 
 
 def test_unknown_strategy_is_rejected() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from firmware.doctor import DATA_DIR_ENV
+from firmware.realtime import SAMPLER_PRIORITY
 
 PI_DIR = Path(__file__).resolve().parent.parent / "firmware" / "pi"
 INSTALL = PI_DIR / "install.sh"
@@ -172,6 +173,9 @@ def test_unit_runs_the_service_unprivileged_with_the_right_devices() -> None:
     assert "char-gpiochip rw" in allowed
     assert values(entries, service, "NoNewPrivileges") == ["yes"]
     assert values(entries, "Install", "WantedBy") == ["multi-user.target"]
+    # The sampler's real-time priority is allowed, and no more than it asks for.
+    assert values(entries, service, "LimitRTPRIO") == [str(SAMPLER_PRIORITY)]
+    assert values(entries, service, "RestrictRealtime") in ([], ["no"])
 
 
 def test_rendered_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:

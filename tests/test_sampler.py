@@ -17,6 +17,7 @@ from firmware.config import AdcConfig
 from firmware.errors import AdcReadError
 from firmware.foot_source import FootVolts, steady_stance
 from firmware.health import HealthMonitor, HealthReport
+from firmware.realtime import SAMPLER_PRIORITY, current_policy, request_realtime
 from firmware.sampler import Listener, QueuedListener, Sampler
 from insole.frames import VoltsFrame
 
@@ -260,6 +261,40 @@ def test_real_time_run_and_clean_close() -> None:
     times = [f.t_s for f in recorder.frames]
     assert len(times) >= 5
     assert all(b > a for a, b in itertools.pairwise(times))
+
+
+class PolicyRecorder(Listener):
+    """Notes the scheduling policy of the thread that delivers frames."""
+
+    def __init__(self) -> None:
+        self.policies: set[str] = set()
+
+    def on_frame(self, frame: VoltsFrame) -> None:
+        self.policies.add(current_policy())
+
+
+def test_real_time_priority_is_asked_on_the_real_clock_only() -> None:
+    config = AdcConfig(data_rate_sps=475)
+    with open_adc(config, "emulated", FootVolts(steady_stance(), config), bus_hz=400_000) as adc:
+        recorder = PolicyRecorder()
+        sampler = Sampler(adc, [recorder], rate_hz=50.0, realtime_priority=SAMPLER_PRIORITY)
+        with sampler:
+            time.sleep(0.2)
+    # Granted (root, CAP_SYS_NICE or RLIMIT_RTPRIO) or refused: the flag tells the truth.
+    assert recorder.policies == ({"fifo"} if sampler.realtime else {"normal"})
+    # On a fake clock the loop never sleeps: it must not get a real-time priority.
+    rig = Rig()
+    with rig.adc:
+        recorder = PolicyRecorder()
+        sampler = Sampler(rig.adc, [recorder], rate_hz=50.0, realtime_priority=SAMPLER_PRIORITY)
+        rig.run(sampler, 0.2)
+    assert not sampler.realtime
+    assert recorder.policies == {"normal"}
+
+
+def test_a_real_time_priority_outside_1_to_99_is_rejected() -> None:
+    with pytest.raises(ValueError, match="1-99"):
+        request_realtime(0)
 
 
 def test_rate_beyond_the_chip_is_rejected(rig: Rig) -> None:
