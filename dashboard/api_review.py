@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -25,10 +25,14 @@ RECORDING_STATUSES = ("open",)
 """Statuses of a session still being written: it cannot be deleted until it ends."""
 
 
-def all_summaries(log: Any) -> list[dict[str, Any]]:
-    """Every session's summary, oldest first."""
+def all_summaries(log: Any, runner_id: int | None = None) -> list[dict[str, Any]]:
+    """Every session's summary (or one runner's), oldest first."""
     return sorted(
-        (summary_dict(s) for s in log.list_sessions()),
+        (
+            summary_dict(s)
+            for s in log.list_sessions()
+            if runner_id is None or s.runner_id == runner_id
+        ),
         key=lambda s: (s["started_at"] or "", s["id"]),
     )
 
@@ -43,8 +47,9 @@ def delete_session(log: Any, session_id: int) -> None:
 
 @bp.get("")
 def list_sessions() -> ResponseReturnValue:
-    """All sessions, oldest first."""
-    return jsonify(sessions=all_summaries(get_log()))
+    """All sessions (or one runner's: ``?runner=<id>``), oldest first."""
+    runner_id = request.args.get("runner", type=int)
+    return jsonify(sessions=all_summaries(get_log(), runner_id=runner_id))
 
 
 @bp.get("/weekly")

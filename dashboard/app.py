@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter, Map
 
-from dashboard import access, banners, i18n, live, review, settings_views, sse
+from dashboard import access, banners, i18n, live, review, runners_views, settings_views, sse
 from dashboard.api_errors import KINDS
 
 
@@ -53,6 +53,7 @@ def create_app(
     app.register_blueprint(live.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(settings_views.bp)
+    app.register_blueprint(runners_views.bp)
     return app
 
 

@@ -37,6 +37,7 @@ from dashboard.review_data import (
     load_session,
     weekly,
 )
+from dashboard.runner_data import runner_filter_of
 from insole.frames import SENSORS
 from insole.records import Hold
 from insole.settings import Settings
@@ -159,10 +160,16 @@ def session_plots(data: SessionData) -> tuple[Markup, list[Markup]]:
 @bp.get("/")
 def sessions() -> str:
     """All sessions, newest first, with a link to the trend."""
-    summaries = api_review.all_summaries(get_log())
+    log = get_log()
+    runner_filter = runner_filter_of(request.args.get("runner"), log)
+    summaries = api_review.all_summaries(log, runner_id=runner_filter["id"])
     summaries.reverse()
     return render_template(
-        "review_sessions.html", sessions=summaries, deleted=request.args.get("deleted", type=int)
+        "review_sessions.html",
+        sessions=summaries,
+        deleted=request.args.get("deleted", type=int),
+        runner_filter=runner_filter,
+        runner_names=runner_filter["names"],
     )
 
 

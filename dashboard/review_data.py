@@ -35,6 +35,7 @@ SUMMARY_FIELDS = (
     "duration_s",
     "calibration_id",
     "meta",
+    "runner_id",
 )
 
 

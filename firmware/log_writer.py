@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from insole.errors import StorageError
+from insole.errors import InsoleError, StorageError
 from insole.frames import Frame
 from insole.records import Hold
 from insole.store import SessionLog, StorageFullError
@@ -103,6 +103,14 @@ class LogWriter:
             self._set_paused(f"logging error: {err}")
             if future is not None:
                 future.set_exception(err)
+            return
+        except InsoleError as err:
+            # A refused call (a runner or calibration deleted meanwhile), not a failing
+            # log: the caller hears of it and the writer thread carries on.
+            if future is not None:
+                future.set_exception(err)
+            else:
+                log.error("session log call refused: %s", err)
             return
         if self._paused_reason is not None:
             self._set_paused(None)

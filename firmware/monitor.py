@@ -32,10 +32,12 @@ from insole.exercises.arch_hold import ArchHold
 from insole.exercises.base import LiveView
 from insole.frames import SENSORS, Frame, VoltsFrame
 from insole.holds import Event
+from insole.programme import DEFAULT_PROGRAMME, Programme
 from insole.records import Hold
 from insole.resources import Closeable
+from insole.runners import Runner, Runners
 from insole.settings import EXERCISES, FOOT_SIDES, Settings
-from insole.store import SessionLog
+from insole.store import RunnerNotFoundError, SessionLog
 from insole.target import TargetCapture, TargetCaptureError
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,14 @@ class Monitor(Closeable):
             }
         )
         self._convert = self._calibration.converter()
+        # The runner whose targets and calibration are in force (None: nobody chosen, the
+        # device settings and calibration apply); the device calibration is kept aside
+        # while a runner's own one is in force.
+        self._runner: Runner | None = None
+        self._device_cal: tuple[int | None, Calibration] = (
+            self._calibration_id,
+            self._calibration,
+        )
         self._counter: ExerciseCounter = make_counter(None, self._settings, self._calibration)
         self._feedback = feedback
         self._set: _OpenSet | None = None
@@ -238,9 +248,10 @@ class Monitor(Closeable):
                 "running": open_set is not None,
                 "session_id": None if open_set is None else open_set.session_id,
                 "exercise": self._settings.exercise if open_set is None else open_set.exercise,
-                "foot": self._settings.foot if open_set is None else open_set.foot,
+                "foot": self._default_foot() if open_set is None else open_set.foot,
             },
             "calibration_id": self._calibration_id,
+            "runner": self._runner_status(),
             "subscribers": self._broadcast.count,
             "banners": banners,
         }
@@ -369,7 +380,7 @@ class Monitor(Closeable):
     def start_set(self, exercise: str | None = None, foot: str | None = None) -> int:
         """Start a set (a logged session); returns its id."""
         exercise = exercise or self._settings.exercise
-        foot = foot or self._settings.foot
+        foot = foot or self._default_foot()
         if exercise not in EXERCISES:
             raise SetStateError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
         if foot not in FOOT_SIDES:
@@ -388,18 +399,33 @@ class Monitor(Closeable):
                 source=self.source.kind,
                 settings=self._settings.to_dict(),
                 calibration_id=self._calibration_id,
+                runner_id=None if self._runner is None else self._runner.id,
             )
         try:
             # Waited for outside the lock: the commit's fsync must not stall sampling.
             session_id = int(future.result(WRITER_TIMEOUT_S))
+        except RunnerNotFoundError as err:
+            # The runner was deleted behind the monitor's back (e.g. all data deleted):
+            # fall back to nobody, say so, and let the user start again knowingly.
+            self._forget_runner()
+            raise SetStateError(
+                "the chosen runner no longer exists; the device is back to no runner: "
+                "choose a runner or start the set again"
+            ) from err
         finally:
             with self._lock:
                 self._starting = False
         with self._lock:
             # A fresh counter for the set's exercise (the mode may differ from the last set).
-            self._counter = make_counter(exercise, self._settings, self._calibration)
+            self._counter = make_counter(
+                exercise, self._runner_settings(self._settings, exercise), self._calibration
+            )
             self._set = _OpenSet(session_id, exercise, foot, None, [], started_at=started_at)
-        self._publish("set_started", {"session_id": session_id, "exercise": exercise, "foot": foot})
+            runner_id = None if self._runner is None else self._runner.id
+        self._publish(
+            "set_started",
+            {"session_id": session_id, "exercise": exercise, "foot": foot, "runner_id": runner_id},
+        )
         self._publish("status", self.status())
         return session_id
 
@@ -459,6 +485,7 @@ class Monitor(Closeable):
             )
             self._calibration_id = int(future.result(WRITER_TIMEOUT_S))
             self._apply(self._settings, tared)
+            self._own_calibration()
             if warning and self._set is not None:
                 self._writer.call(
                     SessionLog.set_session_meta, self._set.session_id, "drift_warning", warning
@@ -506,8 +533,66 @@ class Monitor(Closeable):
             )
             self._calibration_id = int(future.result(WRITER_TIMEOUT_S))
             self._apply(self._settings, calibration)
+            self._own_calibration()
         self._publish("status", self.status())
         return self._calibration_id
+
+    # -- runners (several people on one device) -------------------------------------
+
+    @property
+    def runner(self) -> Runner | None:
+        """The runner whose targets and calibration are in force (``None``: nobody chosen)."""
+        return self._runner
+
+    def programme(self) -> Programme:
+        """The current runner's programme: the article's default with their targets.
+
+        With nobody chosen it is the default programme; the live counter then follows
+        the device settings (hold target, holds per set) instead.
+        """
+        runner = self._runner
+        return DEFAULT_PROGRAMME if runner is None else runner.programme()
+
+    def select_runner(self, runner_id: int | None) -> Runner | None:
+        """Make ``runner_id`` the current runner (``None``: nobody); returns the runner.
+
+        New sets are logged with the runner's id, counted with the targets of their
+        programme and, unless given another foot, for their foot; their own calibration
+        is put in force (the device calibration while they have none). Switching is
+        refused with :class:`SetStateError` while a set runs: the set's frames must stay
+        under one calibration. Selecting the current runner again only re-reads their
+        profile after an edit (allowed during a set; the running set keeps its targets).
+        """
+        runner = None if runner_id is None else Runners(self.log).get(runner_id)
+        own_cal: tuple[int, Calibration] | None = None
+        if runner is not None and runner.calibration_id is not None:
+            own_cal = (
+                runner.calibration_id,
+                Calibration.from_dict(self.log.calibration(runner.calibration_id)),
+            )
+        with self._lock:
+            current_id = None if self._runner is None else self._runner.id
+            if runner_id != current_id:
+                if self._set is not None or self._starting:
+                    raise SetStateError(
+                        "stop the running set before switching runner: a set is counted "
+                        "with one runner's targets and calibration"
+                    )
+                if self._runner is None:
+                    # Leaving the device's own calibration: keep it for when nobody is chosen.
+                    self._device_cal = (self._calibration_id, self._calibration)
+                cal_id, cal = own_cal or self._device_cal
+                self._calibration_id = cal_id
+                self._calibration = cal
+                self._convert = cal.converter()
+            self._runner = runner
+            if self._set is None:
+                mode = self._counter.mode
+                self._counter = make_counter(
+                    mode, self._runner_settings(self._settings, mode), self._calibration
+                )
+        self._publish("status", self.status())
+        return runner
 
     def close_streams(self) -> None:
         """End every live subscription (shutdown): their readers return at once."""
@@ -541,19 +626,81 @@ class Monitor(Closeable):
         """Swap in new settings/calibration, keeping the running set's count."""
         if settings != self._settings:
             mode = self._counter.mode
-            counter = make_counter(mode, settings, calibration)
+            effective = self._runner_settings(settings, mode)
+            counter = make_counter(mode, effective, calibration)
             old, new = self._counter, counter
             if isinstance(old, ArchHold) and isinstance(new, ArchHold):
                 # The arch hold's count carries over, so a change of (say) the hold target
                 # mid-set does not lose the holds already made.
                 new.pipeline.tally = old.pipeline.tally
-                new.pipeline.tally.rep_target = settings.rep_target
-                new.pipeline.tally.done_at = settings.set_done_at
+                new.pipeline.tally.rep_target = effective.rep_target
+                new.pipeline.tally.done_at = effective.set_done_at
                 new.pipeline.last_hold = old.pipeline.last_hold
             self._counter = counter
         self._settings = settings
         self._calibration = calibration
         self._convert = calibration.converter()
+
+    def _runner_settings(self, settings: Settings, mode: str | None) -> Settings:
+        """``settings`` with the current runner's programme targets for ``mode`` applied."""
+        runner = self._runner
+        step = None if runner is None else runner.programme().step_for(mode or "arch_hold")
+        if step is None:
+            return settings
+        changes: dict[str, Any] = {
+            "rep_target": step.reps,
+            "set_done_at": min(settings.set_done_at, step.reps),
+        }
+        if step.hold_s is not None:
+            changes["hold_target_s"] = step.hold_s
+        return settings.replace(**changes)
+
+    def _forget_runner(self) -> None:
+        """Drop a runner that is gone from the log: the device calibration comes back."""
+        with self._lock:
+            if self._runner is None:
+                return
+            self._runner = None
+            self._calibration_id, self._calibration = self._device_cal
+            self._convert = self._calibration.converter()
+        self._publish("status", self.status())
+
+    def _default_foot(self) -> str:
+        runner = self._runner
+        return self._settings.foot if runner is None else runner.foot
+
+    def _runner_status(self) -> dict[str, Any] | None:
+        runner = self._runner
+        if runner is None:
+            return None
+        return {
+            "id": runner.id,
+            "name": runner.name,
+            "foot": runner.foot,
+            "calibration_id": runner.calibration_id,
+        }
+
+    def _own_calibration(self) -> None:
+        """The calibration just put in force becomes the current runner's, or the device's."""
+        runner = self._runner
+        if runner is not None and runner.id is not None:
+            future = self._writer.call(
+                SessionLog.update_runner, runner.id, calibration_id=self._calibration_id
+            )
+            try:
+                future.result(WRITER_TIMEOUT_S)
+            except RunnerNotFoundError:
+                # Deleted meanwhile: the calibration stays the device's.
+                log.warning(
+                    "runner %s is gone; calibration %s kept for the device",
+                    runner.id,
+                    self._calibration_id,
+                )
+                self._runner = None
+            else:
+                self._runner = dataclasses.replace(runner, calibration_id=self._calibration_id)
+                return
+        self._device_cal = (self._calibration_id, self._calibration)
 
     def _handle_events(self, events: tuple[Event, ...] | list[Event]) -> None:
         open_set = self._set

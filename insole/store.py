@@ -845,7 +845,7 @@ class SessionLog:
             self.mark_interrupted()
 
     def delete_all(self) -> None:
-        """Delete every session, hold, frame, calibration and setting for good.
+        """Delete every session, hold, rep, frame, runner, calibration and setting for good.
 
         Rows are deleted with ``secure_delete`` on (freed pages are zeroed), the file is
         rebuilt with ``VACUUM`` and the write-ahead log is checkpointed and truncated to
@@ -859,7 +859,16 @@ class SessionLog:
                 raise LogInputError("stop the running session before deleting all data")
             self._file.close_idle_readers()
             with self._file.transaction("delete all data") as conn:
-                for table in ("frame_chunks", "holds", "sessions", "calibrations", "settings"):
+                # Runners too: their names are personal data like everything else here.
+                for table in (
+                    "frame_chunks",
+                    "holds",
+                    "reps",
+                    "sessions",
+                    "runners",
+                    "calibrations",
+                    "settings",
+                ):
                     conn.execute(f"DELETE FROM {table}")  # fixed table names
                 conn.execute("DELETE FROM sqlite_sequence")
             with self._file.sql_errors("compact the file after deleting"):

@@ -147,3 +147,37 @@ def test_reps_go_with_their_session(log: SessionLog) -> None:
         log.reps(sid)
     with pytest.raises(SessionNotFoundError):
         log.add_rep(sid, rep.to_dict())
+
+
+def test_delete_all_removes_runners_and_reps_for_good(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite3"
+    marker = "Zqxrunner Marker"
+    with SessionLog(path) as log:
+        runner = Runners(log).add(Runner(marker), T0)
+        sid = log.start_session(
+            started_at=T0,
+            exercise="squat",
+            foot="right",
+            source="sim",
+            settings={},
+            runner_id=runner.id,
+        )
+        log.add_rep(
+            sid,
+            {
+                "start_s": 0.0,
+                "end_s": 2.0,
+                "duration_s": 2.0,
+                "outcome": "correct",
+                "score": 90.0,
+                "note": marker,
+            },
+        )
+        log.end_session(sid, T0 + timedelta(minutes=1))
+        log.delete_all()
+        assert Runners(log).all() == []
+        assert log.list_sessions() == []
+        for file in (path, path.with_name(path.name + "-wal")):
+            if file.exists():
+                assert marker.encode() not in file.read_bytes(), file.name
+        assert Runners(log).add(Runner(marker), T0).id == 1  # ids start afresh
