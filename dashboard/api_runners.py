@@ -115,6 +115,10 @@ def current() -> ResponseReturnValue:
 def select() -> ResponseReturnValue:
     """Switch the device to a runner (``null``: nobody); refused while a set runs."""
     body = _body(("runner_id",))
+    if "runner_id" not in body:  # an empty body must not quietly switch to nobody
+        raise _RefusedError(
+            400, "runner_id is required: a runner's id, or null for nobody", "runner_id"
+        )
     runner_id = body.get("runner_id")
     if runner_id is not None and (isinstance(runner_id, bool) or not isinstance(runner_id, int)):
         raise _RefusedError(

@@ -22,7 +22,14 @@ from flask import current_app
 
 from dashboard.review_data import WeekRow, weekly
 from insole.exercises import MODES
-from insole.programme import DEFAULT_PROGRAMME, LIMITS, TARGET_FIELDS, ExerciseStep, Programme
+from insole.programme import (
+    DEFAULT_PROGRAMME,
+    LIMITS,
+    TARGET_FIELDS,
+    ExerciseStep,
+    Programme,
+    check_targets,
+)
 from insole.runners import Runner, Runners
 from insole.settings import EXERCISES
 
@@ -52,9 +59,11 @@ def set_running() -> bool:
     return bool(monitor is not None and monitor.status()["set"]["running"])
 
 
-def add_runner(log: Any, name: str, foot: str, targets: Mapping[str, Any] | None = None) -> Runner:
+def add_runner(log: Any, name: str, foot: str, targets: object = None) -> Runner:
     """Validate and store a new runner (``SettingsError``/``ProgrammeError``/``LogInputError``)."""
-    runner = Runner(name=name, foot=foot, targets=dict(targets or {}))
+    # Checked as sent: ``dict(targets)`` of a list was a TypeError (a 500), not a message.
+    checked = check_targets({} if targets is None else targets)
+    runner = Runner(name=name, foot=foot, targets=checked)
     return Runners(log).add(runner, created_at=datetime.now(UTC))
 
 
