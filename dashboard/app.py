@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from dashboard import access, banners, i18n, live, review, runners_views, settings_views, sse
 from dashboard.api_errors import KINDS
+from insole.store import MAX_ROW_ID
 
 
 def create_app(
@@ -57,10 +58,6 @@ def create_app(
     return app
 
 
-SQLITE_MAX_ROWID = 2**63 - 1
-"""Largest SQLite integer: every ``<int:...>`` in our URLs is a row id (session, device)."""
-
-
 class RowIdConverter(IntegerConverter):
     """``<int:...>`` limited to SQLite's integers: a larger number is a 404, not a 500.
 
@@ -76,8 +73,8 @@ class RowIdConverter(IntegerConverter):
         max: int | None = None,
         signed: bool = False,
     ) -> None:
-        low = -SQLITE_MAX_ROWID - 1 if min is None else builtins.max(min, -SQLITE_MAX_ROWID - 1)
-        high = SQLITE_MAX_ROWID if max is None else builtins.min(max, SQLITE_MAX_ROWID)
+        low = -MAX_ROW_ID - 1 if min is None else builtins.max(min, -MAX_ROW_ID - 1)
+        high = MAX_ROW_ID if max is None else builtins.min(max, MAX_ROW_ID)
         super().__init__(url_map, fixed_digits, low, high, signed)
 
 

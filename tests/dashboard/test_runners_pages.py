@@ -409,3 +409,15 @@ def test_switching_runner_needs_runner_id_even_for_nobody(
     assert current_id(monitor) == runner_id
     assert client.put("/api/runners/current", json={"runner_id": None}).status_code == 200
     assert current_id(monitor) is None
+
+
+@pytest.mark.parametrize("runner_id", [2**63, 10**30, 0, -4])
+def test_a_runner_id_no_runner_can_have_is_refused_with_a_message(
+    client: FlaskClient, runner_id: int
+) -> None:
+    """Beyond SQLite's 64-bit integers this was an OverflowError (a 500) before."""
+    response = client.put("/api/runners/current", json={"runner_id": runner_id})
+    assert response.status_code == 400
+    assert "whole number from 1" in response.json["message"]
+    page = client.post("/runners/select", data={"runner_id": str(runner_id)})
+    assert page.status_code == 400
