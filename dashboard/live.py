@@ -121,6 +121,8 @@ def page_config(monitor: Any) -> dict[str, Any]:
         "target_tolerance": settings.target_tolerance,
         "sensors": list(SENSORS),
         "positions_mm": {name: list(settings.sensor_positions_mm[name]) for name in SENSORS},
+        # Two insoles (serve --feet both): the page shows both feet (templates/live_feet.html).
+        "two_feet": getattr(monitor.source, "feet", "one") == "both",
     }
 
 

@@ -37,6 +37,7 @@ from dashboard.review_data import (
     load_session,
     weekly,
 )
+from dashboard.review_feet import feet_symmetry
 from dashboard.runner_data import runner_filter_of
 from insole.frames import SENSORS
 from insole.records import Hold
@@ -225,7 +226,8 @@ def report(session_id: int) -> str:
 
 
 def _render_session(template: str, session_id: int) -> str:
-    data = load_session(get_log(), session_id, current_settings())
+    log = get_log()
+    data = load_session(log, session_id, current_settings())
     timeline, cops = session_plots(data)
     return render_template(
         template,
@@ -234,6 +236,7 @@ def _render_session(template: str, session_id: int) -> str:
         timeline=timeline,
         cops=cops,
         settings=data.settings,
+        feet=feet_symmetry(log, data.summary),
     )
 
 

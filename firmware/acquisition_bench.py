@@ -28,6 +28,7 @@ from firmware.adc import Ads1x15Adc, open_adc
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK, Clock, FakeClock
 from firmware.config import AdcConfig
+from firmware.feet_adc import FeetAdc, FeetFrame
 from firmware.foot_source import FootVolts, steady_stance
 from firmware.health import HealthReport
 from firmware.realtime import SAMPLER_PRIORITY, request_realtime, tighten_timer_slack
@@ -105,6 +106,9 @@ class _Counter(Listener):
     def on_frame(self, frame: VoltsFrame) -> None:
         self.frames += 1
 
+    def on_feet(self, frame: FeetFrame) -> None:
+        self.frames += 1  # two insoles: a paired scan
+
 
 class CountingClock:
     """A clock that counts the waits made on it (each a blocking system call when real)."""
@@ -147,11 +151,12 @@ def _wait(clock: Clock, seconds: float) -> None:
 
 
 def measure_sampler(
-    adc: Ads1x15Adc, seconds: float, warmup_s: float = 0.3
+    adc: Ads1x15Adc | FeetAdc, seconds: float, warmup_s: float = 0.3
 ) -> tuple[float, float, float]:
     """The sampler at full speed (``rate_hz=None``): scans/s, CPU s per 1000 scans, waits/scan.
 
-    Waits are counted when ``adc.clock`` is a ``CountingClock`` (else 0).
+    Waits are counted when ``adc.clock`` is a ``CountingClock`` (else 0). With two insoles
+    (``FeetAdc``) a scan is a pair (six conversions).
     """
     clock = adc.clock
     counter = _Counter()

@@ -36,11 +36,12 @@ continuous-mode runs with the input rotated every conversion: see ``firmware.adc
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -262,12 +263,11 @@ class Ads1x15Adc(Closeable):
         a conversion misses its deadline.
         """
         with self._lock:
-            if self._ads is None:
-                raise AdcReadError("the ADC is closed" if self._closed else "the ADC is not open")
+            ads = self._driver()
             try:
                 if self.strategy == "continuous":
-                    return self._stream_scan(self._ads)
-                return self._scan(self._ads)
+                    return self._stream_scan(ads)
+                return self._scan(ads)
             except StreamPhaseError as err:
                 stream = self._stream
                 if stream is not None and stream.rejected_in_a_row >= 5 and not stream.feasible:
@@ -289,36 +289,19 @@ class Ads1x15Adc(Closeable):
                     err.errno, f"I2C transfer to the ADC failed: {err.strerror or err}"
                 ) from err
 
+    def _driver(self) -> Any:
+        """The driver object; ``AdcReadError`` when the ADC is closed or not open."""
+        if self._ads is None:
+            raise AdcReadError("the ADC is closed" if self._closed else "the ADC is not open")
+        return self._ads
+
     def _scan(self, ads: Any) -> tuple[float, tuple[float, float, float]]:
-        codes: list[int] = []
-        mid_times: list[float] = []
+        scan = _SingleShotScan(self, ads)
         clock = self.clock
-        if self._in_flight_s is not None:
-            # The last scan was cut short by a bus error while a conversion may still run:
-            # the chip ignores a start request until it is done, so let it finish first.
-            self._wait_done(ads, self._in_flight_s)
-        previous_start_s = 0.0
-        for index, pin in enumerate(self._pins):
-            if index:
-                self._wait_done(ads, previous_start_s)
-            self._in_flight_s = clock.monotonic()
-            ads._write_config(pin)  # OS=1: one single-shot conversion of AINx vs GND
-            start_s = clock.monotonic()
-            mid_times.append(start_s + self.conversion_s / 2.0)
-            if index:
-                # Pipelined: the previous result stays in the conversion register until this
-                # conversion ends, so reading it now costs no scan time.
-                codes.append(ads.get_last_result(False))
-            previous_start_s = start_s
+        for index in range(len(self._pins)):
+            start_s = scan.start(index)
             clock.sleep(start_s + self.conversion_s * self._wait_factor - clock.monotonic())
-        self._wait_done(ads, previous_start_s)
-        self._in_flight_s = None
-        codes.append(ads.get_last_result(False))
-        volts = tuple(
-            float(analog.convert_to_voltage(ads._conversion_value(code)))
-            for analog, code in zip(self._analog, codes, strict=True)
-        )
-        return sum(mid_times) / len(mid_times), (volts[0], volts[1], volts[2])
+        return scan.finish()
 
     def _stream_scan(self, ads: Any) -> tuple[float, tuple[float, float, float]]:
         """Next scan of a verified continuous run (see ``firmware.adc_stream``)."""
@@ -363,6 +346,110 @@ class Ads1x15Adc(Closeable):
             # Done at the first check: try a slightly shorter wait, so that the check lands
             # just after the conversion ends rather than well after it.
             self._wait_factor = max(self.MIN_WAIT_FACTOR, self._wait_factor - 0.002)
+
+
+class _SingleShotScan:
+    """One single-shot scan of one chip, taken a conversion at a time.
+
+    ``start(index)`` waits (sleeping) for the previous conversion, starts the next and
+    reads the previous result, so that the result read overlaps the next conversion;
+    ``finish()`` waits for the last one and returns ``(t_s, volts)``. Between the steps the
+    caller sleeps until the conversion is due, alone (``Ads1x15Adc._scan``) or together
+    with other chips whose conversions run at the same time (``read_together``).
+    """
+
+    def __init__(self, adc: Ads1x15Adc, ads: Any) -> None:
+        self.adc = adc
+        self.ads = ads
+        self.codes: list[int] = []
+        self.mid_times: list[float] = []
+        self.previous_start_s = 0.0
+        if adc._in_flight_s is not None:
+            # The last scan was cut short by a bus error while a conversion may still run:
+            # the chip ignores a start request until it is done, so let it finish first.
+            adc._wait_done(ads, adc._in_flight_s)
+
+    def start(self, index: int) -> float:
+        """Start conversion ``index`` (reading the previous result); returns its start."""
+        adc, ads, clock = self.adc, self.ads, self.adc.clock
+        if index:
+            adc._wait_done(ads, self.previous_start_s)
+        adc._in_flight_s = clock.monotonic()
+        ads._write_config(adc._pins[index])  # OS=1: one single-shot conversion of AINx vs GND
+        start_s = clock.monotonic()
+        self.mid_times.append(start_s + adc.conversion_s / 2.0)
+        if index:
+            # Pipelined: the previous result stays in the conversion register until this
+            # conversion ends, so reading it now costs no scan time.
+            self.codes.append(ads.get_last_result(False))
+        self.previous_start_s = start_s
+        return start_s
+
+    def due_s(self) -> float:
+        """When the conversion in progress should be done."""
+        adc = self.adc
+        return self.previous_start_s + adc.conversion_s * adc._wait_factor
+
+    def finish(self) -> tuple[float, tuple[float, float, float]]:
+        """Wait for the last conversion; ``(mean mid-time, volts)`` of the scan."""
+        adc, ads = self.adc, self.ads
+        adc._wait_done(ads, self.previous_start_s)
+        adc._in_flight_s = None
+        self.codes.append(ads.get_last_result(False))
+        volts = tuple(
+            float(analog.convert_to_voltage(ads._conversion_value(code)))
+            for analog, code in zip(adc._analog, self.codes, strict=True)
+        )
+        return sum(self.mid_times) / len(self.mid_times), (volts[0], volts[1], volts[2])
+
+
+ScanOrError = tuple[float, tuple[float, float, float]] | HardwareError
+
+
+def read_together(adcs: Sequence[Ads1x15Adc]) -> list[ScanOrError]:
+    """One single-shot scan of several chips whose conversions run at the same time.
+
+    Chips on one bus convert independently, so the scan of two takes about as long as
+    that of one: each step starts the next conversion on every chip, then the thread
+    sleeps until the last of them is due. A chip that fails (bus error, timeout, closed)
+    gets its error in its place of the result and drops out of the scan; the others go
+    on. Every chip must use the ``single_shot`` strategy.
+    """
+    if any(adc.strategy != "single_shot" for adc in adcs):
+        raise AdcConfigError("read_together needs chips with the single_shot strategy")
+    results: dict[int, ScanOrError] = {}
+    scans: dict[int, _SingleShotScan] = {}
+    with contextlib.ExitStack() as locks:
+        for adc in adcs:
+            locks.enter_context(adc._lock)
+        for i, adc in enumerate(adcs):
+            try:
+                scans[i] = _SingleShotScan(adc, adc._driver())
+            except (HardwareError, OSError) as err:
+                results[i] = _read_error(err)
+        for index in range(max((len(adc._pins) for adc in adcs), default=0)):
+            for i, scan in list(scans.items()):
+                try:
+                    scan.start(index)
+                except (HardwareError, OSError) as err:
+                    results[i] = _read_error(err)
+                    del scans[i]
+            if scans:
+                clock = next(iter(scans.values())).adc.clock
+                clock.sleep(max(scan.due_s() for scan in scans.values()) - clock.monotonic())
+        for i, scan in scans.items():
+            try:
+                results[i] = scan.finish()
+            except (HardwareError, OSError) as err:
+                results[i] = _read_error(err)
+    return [results[i] for i in range(len(adcs))]
+
+
+def _read_error(err: HardwareError | OSError) -> HardwareError:
+    """A bus fault as ``read_scan`` reports it (``AdcReadError`` with the errno)."""
+    if isinstance(err, HardwareError):
+        return err
+    return AdcReadError(err.errno, f"I2C transfer to the ADC failed: {err.strerror or err}")
 
 
 Adc = Ads1x15Adc

@@ -7,9 +7,13 @@ command also takes them as options.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 ADC_MODELS = ("ADS1115", "ADS1015")
+FEET_MODES = ("one", "both")
+"""``one``: a single insole on the ADC at ``AdcConfig.address`` (the default, as always);
+``both``: the left insole there and the right one on a second chip at ``right_address``."""
+SIDES = ("left", "right")
 
 
 @dataclass(frozen=True)
@@ -43,3 +47,22 @@ class DeviceConfig:
 
     adc: AdcConfig = field(default_factory=AdcConfig)
     pins: PinConfig = field(default_factory=PinConfig)
+    feet: str = "one"
+    right_address: int = 0x49  # the second ADS1115: ADDR pin to VDD
+
+    def __post_init__(self) -> None:
+        if self.feet not in FEET_MODES:
+            raise ValueError(f"feet must be one of {', '.join(FEET_MODES)}, got {self.feet!r}")
+        if self.feet == "both" and self.right_address == self.adc.address:
+            raise ValueError(
+                f"the two insoles need two addresses; both are 0x{self.adc.address:02x} "
+                "(tie the second ADS1115's ADDR pin to VDD for 0x49)"
+            )
+
+    def adc_for(self, side: str) -> AdcConfig:
+        """The chip of the ``left`` or ``right`` insole (two-foot mode; same bus and wiring)."""
+        if side not in SIDES:
+            raise ValueError(f"side must be one of {', '.join(SIDES)}, got {side!r}")
+        if side == "left":
+            return self.adc
+        return replace(self.adc, address=self.right_address)

@@ -17,6 +17,10 @@ gpio             which pin factory gpiozero picks and whether the feedback pins 
 data directory   the session log's directory can be created and written, free space
 ================ =====================================================================
 
+With two insoles (``DeviceConfig.feet == "both"``, ``doctor --feet both``) the ``adc``,
+``channel`` and ``press`` checks run for each chip, named ``adc (left)`` (0x48) and
+``adc (right)`` (0x49); a chip found at another address never names the other insole's.
+
 Statuses: ``OK``, ``WARN`` (works, but worth a look), ``FAIL`` (will not work; the exit
 status is non-zero), ``SKIP`` (could not be checked because an earlier check failed, or
 not asked for).
@@ -40,7 +44,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,7 +52,7 @@ from typing import Any, Protocol
 from gpiozero.exc import GPIOPinInUse
 
 from firmware.adc import open_adc
-from firmware.config import AdcConfig, DeviceConfig, PinConfig
+from firmware.config import SIDES, AdcConfig, DeviceConfig, PinConfig
 from firmware.errors import (
     AdcNotFoundError,
     AdcReadError,
@@ -284,10 +288,12 @@ def open_hardware_adc(config: AdcConfig) -> VoltsReader:
     return open_adc(config, backend="hardware")
 
 
-def _probe_other_addresses(config: AdcConfig, opener: AdcOpener) -> list[int]:
+def _probe_other_addresses(
+    config: AdcConfig, opener: AdcOpener, taken: Collection[int] = ()
+) -> list[int]:
     found = []
     for address in ADS1X15_ADDRESSES:
-        if address == config.address:
+        if address == config.address or address in taken:
             continue
         try:
             reader = opener(dataclasses.replace(config, address=address))
@@ -300,12 +306,12 @@ def _probe_other_addresses(config: AdcConfig, opener: AdcOpener) -> list[int]:
 
 # One return per failure kind: each has its own fix text.
 def check_adc(  # noqa: PLR0911
-    config: AdcConfig, opener: AdcOpener
+    config: AdcConfig, opener: AdcOpener, taken: Collection[int] = ()
 ) -> tuple[CheckResult, VoltsReader | None]:
     """The ADC answers at its address; on success the open reader is returned (caller closes).
 
-    When it does not answer, the other three ADS1x15 addresses are tried so that a chip
-    strapped to another address is named.
+    When it does not answer, the other ADS1x15 addresses (but not those ``taken`` by the
+    other insole's chip) are tried so that a chip strapped to another address is named.
     """
     where = f"{config.model} at 0x{config.address:02x} on bus {config.i2c_bus}"
     try:
@@ -313,7 +319,7 @@ def check_adc(  # noqa: PLR0911
     except I2CBusMissingError as err:
         return CheckResult("adc", Status.FAIL, str(err), ENABLE_I2C_FIX), None
     except AdcNotFoundError as err:
-        others = _probe_other_addresses(config, opener)
+        others = _probe_other_addresses(config, opener, taken)
         if others:
             names = ", ".join(f"0x{a:02x} (ADDR to {ADDR_PIN_FOR[a]})" for a in others)
             return CheckResult(
@@ -660,19 +666,55 @@ def run_checks(
     elif running.status is Status.WARN:
         add(CheckResult("adc", Status.SKIP, "the service is using the ADC (see above)"))
     else:
-        adc_result, reader = check_adc(adc_config, options.open_adc)
-        add(adc_result)
-        if reader is not None:
-            try:
-                _check_channels(reader, options, add, prompt)
-            finally:
-                reader.close()
+        _check_chips(options, add, prompt)
     if options.check_gpio and running.status is Status.WARN:
         add(CheckResult("gpio", Status.SKIP, "the service holds the pins (see above)"))
     elif options.check_gpio:
         add(check_gpio(host, options.config.pins))
     add(check_data_dir(options.data_dir or default_data_dir()))
     return results
+
+
+def _check_chips(
+    options: DoctorOptions,
+    add: Callable[[CheckResult], CheckResult],
+    prompt: Callable[[str], None],
+) -> None:
+    """The ADC and its channels; with two insoles (``feet="both"``) each chip in turn.
+
+    Results of the two insoles' chips are named ``adc (left)``, ``channel heel (right)``...
+    """
+    config = options.config
+    if config.feet != "both":
+        chips: list[tuple[str | None, AdcConfig]] = [(None, config.adc)]
+    else:
+        chips = [(side, config.adc_for(side)) for side in SIDES]
+    addresses = {chip.address for _, chip in chips}
+    for side, chip in chips:
+
+        def add_named(result: CheckResult, side: str | None = side) -> CheckResult:
+            return add(_for_side(result, side))
+
+        def prompt_named(text: str, side: str | None = side) -> None:
+            prompt(text if side is None else f"{side.capitalize()} insole: {text}")
+
+        adc_result, reader = check_adc(chip, options.open_adc, addresses - {chip.address})
+        add_named(adc_result)
+        if reader is not None:
+            try:
+                _check_channels(reader, options, add_named, prompt_named)
+            finally:
+                reader.close()
+
+
+def _for_side(result: CheckResult, side: str | None) -> CheckResult:
+    """``result`` of the ``side`` insole's chip (unchanged with one insole)."""
+    if side is None:
+        return result
+    fix = result.fix
+    if side == "right" and fix is not None:
+        fix = fix.replace("--address", "--right-address")
+    return dataclasses.replace(result, name=f"{result.name} ({side})", fix=fix)
 
 
 def _check_channels(

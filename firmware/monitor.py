@@ -85,10 +85,14 @@ class SourceInfo:
     kind: str  # "hardware", "emulated" or "replay"
     simulated: bool
     description: str
+    feet: str = "one"  # "both": two insoles (``firmware.feet_monitor.FeetMonitor``)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return dataclasses.asdict(self)
+        """JSON form (``feet`` only with two insoles: one insole's status is as it was)."""
+        data = dataclasses.asdict(self)
+        if self.feet == "one":
+            del data["feet"]
+        return data
 
 
 @dataclass

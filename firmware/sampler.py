@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
 
-from firmware.adc import AdcTimeoutError, Ads1x15Adc
+from firmware.adc import AdcTimeoutError, Ads1x15Adc, ScanOrError
 from firmware.ads_emulator import TRANSIENT_ERRNOS
 from firmware.clock import SYSTEM_CLOCK, Clock
 from firmware.errors import HardwareError
+from firmware.feet_adc import ChipReader, FeetAdc, FeetFrame, FootAdcError
 from firmware.health import HealthMonitor, HealthReport
 from firmware.realtime import request_realtime, tighten_timer_slack
 from insole.frames import VoltsFrame
@@ -63,6 +64,19 @@ class SamplerListener(Protocol):
         """An ADC fault, or an exception raised by this listener."""
 
 
+class FeetListener(SamplerListener, Protocol):
+    """What a sampler of two insoles (``FeetAdc``) calls besides ``on_error``."""
+
+    def on_feet(self, frame: FeetFrame) -> None:
+        """A scan of both insoles (a foot whose chip failed is ``None``)."""
+
+    def on_foot_gap(self, foot: str, start_s: float, end_s: float, reason: str) -> None:
+        """No frames of ``foot``'s insole between ``start_s`` and ``end_s``."""
+
+    def on_foot_health(self, foot: str, report: HealthReport) -> None:
+        """A sensor's health on ``foot``'s insole changed."""
+
+
 class Listener:
     """Base class with do-nothing handlers: subclass and override what you need."""
 
@@ -77,6 +91,15 @@ class Listener:
 
     def on_error(self, exc: BaseException) -> None:
         """Ignore errors."""
+
+    def on_feet(self, frame: FeetFrame) -> None:
+        """Ignore scans of two insoles."""
+
+    def on_foot_gap(self, foot: str, start_s: float, end_s: float, reason: str) -> None:
+        """Ignore one insole's gaps."""
+
+    def on_foot_health(self, foot: str, report: HealthReport) -> None:
+        """Ignore one insole's health changes."""
 
 
 def _dispatch(listener: SamplerListener, method: str, *args: Any) -> None:
@@ -138,6 +161,18 @@ class QueuedListener(Closeable):
         """Queue an error."""
         self._put("on_error", exc)
 
+    def on_feet(self, frame: FeetFrame) -> None:
+        """Queue a scan of two insoles."""
+        self._put("on_feet", frame)
+
+    def on_foot_gap(self, foot: str, start_s: float, end_s: float, reason: str) -> None:
+        """Queue one insole's gap."""
+        self._put("on_foot_gap", foot, start_s, end_s, reason)
+
+    def on_foot_health(self, foot: str, report: HealthReport) -> None:
+        """Queue one insole's health report."""
+        self._put("on_foot_health", foot, report)
+
     def _run(self) -> None:
         while True:
             item = self._queue.get()
@@ -187,10 +222,42 @@ def _is_transient(err: HardwareError) -> bool:
     return isinstance(err, AdcTimeoutError) or getattr(err, "errno", None) in TRANSIENT_ERRNOS
 
 
+class _Chip:
+    """The read state of one chip: failures in a row, an open gap, the last frame, health."""
+
+    def __init__(self, foot: str | None, adc: ChipReader, health: HealthMonitor) -> None:
+        self.foot = foot  # None: the one-insole sampler (events without a foot)
+        self.adc = adc
+        self.health = health
+        self.consecutive_failures = 0
+        self.gap_start_s: float | None = None
+        self.gap_reason = ""
+        self.last_t_s: float | None = None
+        self.resume_s: float | None = None  # two insoles: back-off, no read before this
+
+    def label(self) -> str:
+        return f"{self.foot} insole (0x{self.adc.config.address:02x})"
+
+
+def _saturation_v(adc: Ads1x15Adc | FeetAdc) -> float:
+    # Saturated: at the rail (the divider is fed from the Pi's 3.3 V) or the top code.
+    return min(adc.full_scale_v, SUPPLY_V) - 0.05
+
+
 class Sampler:
     """The acquisition thread over an open ADC (which it does not own or close).
 
-    ``rate_hz=None`` scans as fast as the chip allows (benchmarks). ``realtime_priority``
+    ``adc`` is one insole's ``Ads1x15Adc`` (listeners get ``on_frame``, ``on_gap`` and
+    ``on_health``) or both insoles' ``FeetAdc``: then every scan reads the left chip and
+    the right chip (six conversions, the two chips converting at the same time, so the
+    ceiling stays ``data_rate / 3``; a chip that failed is retried on its own) and
+    listeners get ``on_feet(FeetFrame)`` with one time
+    for both, and ``on_foot_gap(foot, start_s, end_s, reason)`` /
+    ``on_foot_health(foot, report)`` per insole. A fault of one chip is that foot's gap
+    (its frames are ``None`` meanwhile, its errors arrive as ``FootAdcError``); its back-off
+    and reconnects never hold up the other chip's scans.
+
+    ``rate_hz=None`` scans as fast as the chips allow (benchmarks). ``realtime_priority``
     asks for ``SCHED_FIFO`` on the thread when it runs on the real clock (best effort, see
     ``firmware.realtime``; ``realtime`` tells whether it was granted). Use as a context
     manager or call ``start()`` and ``close()``; ``close()`` is idempotent and joins the
@@ -199,7 +266,7 @@ class Sampler:
 
     def __init__(
         self,
-        adc: Ads1x15Adc,
+        adc: Ads1x15Adc | FeetAdc,
         listeners: Iterable[SamplerListener] = (),
         *,
         rate_hz: float | None = 100.0,
@@ -212,8 +279,10 @@ class Sampler:
         name: str = "insole-sampler",
         realtime_priority: int | None = None,
     ) -> None:
+        feet = isinstance(adc, FeetAdc)
         if rate_hz is not None:
-            # Three conversions per scan: the chip's data rate sets the ceiling.
+            # Three conversions per scan (two insoles' chips convert at the same time): the
+            # chip's data rate sets the ceiling.
             ceiling_hz = adc.config.data_rate_sps / 3.0
             if not 0.0 < rate_hz <= ceiling_hz:
                 raise ValueError(
@@ -227,14 +296,23 @@ class Sampler:
             )
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
+        if feet and health is not None:
+            raise ValueError("two insoles get one health monitor each: leave health=None")
         self.adc = adc
         self.rate_hz = rate_hz
         self.clock = clock or adc.clock or SYSTEM_CLOCK
         self.max_retries = max_retries
         self.reconnect_after = reconnect_after
         self.backoff_s = backoff_s
-        # Saturated: at the rail (the divider is fed from the Pi's 3.3 V) or the top code.
-        self.health = health or HealthMonitor(saturated_v=min(adc.full_scale_v, SUPPLY_V) - 0.05)
+        saturated_v = _saturation_v(adc)
+        if isinstance(adc, FeetAdc):
+            self._chips = tuple(
+                _Chip(side, chip_adc, HealthMonitor(saturated_v=saturated_v))
+                for side, chip_adc in adc.adcs.items()
+            )
+        else:
+            self._chips = (_Chip(None, adc, health or HealthMonitor(saturated_v=saturated_v)),)
+        self.health = self._chips[0].health
         self.late_gap_s = late_gap_s
         self.realtime_priority = realtime_priority
         self.realtime = False  # whether the thread got its real-time priority
@@ -245,17 +323,19 @@ class Sampler:
         self._started = False
         self._closed = False
         self.thread_ident: int | None = None
-        # Counters (written by the sampler thread only).
+        # Counters (written by the sampler thread only); with two insoles a scan is a pair
+        # and failures, gaps and reconnects add up over both chips.
         self.frames = 0
         self.failed_scans = 0
         self.retries = 0
         self.gaps = 0
         self.reconnects = 0
         self._frame_rate_hz = 0.0
-        self._last_t_s: float | None = None
-        self._gap_start_s: float | None = None
-        self._gap_reason = ""
-        self._consecutive_failures = 0
+
+    @property
+    def feet(self) -> bool:
+        """Whether this sampler reads two insoles."""
+        return self._chips[0].foot is not None
 
     # --- listeners -----------------------------------------------------------------------
 
@@ -313,7 +393,7 @@ class Sampler:
 
     @property
     def frame_rate_hz(self) -> float:
-        """Frames per second over the last full second."""
+        """Frames (two insoles: paired scans) per second over the last full second."""
         return self._frame_rate_hz
 
     def stats(self) -> SamplerStats:
@@ -346,25 +426,101 @@ class Sampler:
                 delay_s = next_s - clock.monotonic()
                 if delay_s > 0.0 and clock.wait_event(self._stop, delay_s):
                     break
-            scan = self._read()
+            delivered = self._scan_feet() if self.feet else self._scan_one()
             now_s = clock.monotonic()
             if period_s:
                 next_s += period_s
                 if now_s - next_s > period_s:
                     next_s = now_s  # fell behind (a fault, a slow bus): no burst to catch up
-            if scan is not None:
-                self._deliver(*scan)
+            if delivered:
                 rate_frames += 1
             if now_s - rate_start_s >= 1.0:
                 self._frame_rate_hz = rate_frames / (now_s - rate_start_s)
                 rate_start_s, rate_frames = now_s, 0
-        self._close_gap(self.clock.monotonic(), "sampler stopped")
+        end_s = self.clock.monotonic()
+        for chip in self._chips:
+            self._close_gap(chip, end_s, "sampler stopped")
 
-    def _read(self) -> tuple[float, tuple[float, float, float]] | None:
+    def _scan_one(self) -> bool:
+        chip = self._chips[0]
+        scan = self._read(chip)
+        if scan is None:
+            return False
+        t_s, volts = scan
+        frame = VoltsFrame(t_s, *volts)
+        self._arrived(chip, t_s)
+        self.frames += 1
+        self._emit("on_frame", frame)
+        self._check_health(chip, frame)
+        return True
+
+    def _active_chips(self) -> list[_Chip]:
+        """The chips to read in this scan: those not backing off (reconnected if due)."""
+        clock = self.clock
+        resting = [c.resume_s for c in self._chips if c.resume_s is not None]
+        if len(resting) == len(self._chips):
+            # Both chips are backing off: sleep until the first may be tried again.
+            wait_s = min(resting) - clock.monotonic()
+            if wait_s > 0.0 and clock.wait_event(self._stop, wait_s):
+                return []
+        active: list[_Chip] = []
+        for chip in self._chips:
+            if chip.resume_s is not None:
+                if clock.monotonic() < chip.resume_s:
+                    continue
+                chip.resume_s = None
+                if chip.consecutive_failures >= self.reconnect_after:
+                    self._reconnect(chip)
+            active.append(chip)
+        return active
+
+    def _scan_feet(self) -> bool:
+        active = self._active_chips()
+        first: dict[str, ScanOrError] = {}
+        if len(active) > 1 and isinstance(self.adc, FeetAdc):
+            try:
+                # Both chips convert at the same time: a pair costs about one chip's scan.
+                first = self.adc.read_feet([chip.foot or "" for chip in active])
+            except Exception:  # a bug must be seen; the chips are then read one by one
+                log.exception("unexpected error while reading both ADCs")
+        scans: dict[str, tuple[float, tuple[float, float, float]]] = {}
+        for chip in active:
+            foot = chip.foot or ""
+            got = first.get(foot)
+            if got is not None and not isinstance(got, HardwareError):
+                chip.consecutive_failures = 0
+                scans[foot] = got
+                continue
+            # Failed in the paired scan (or read alone): retried on its own.
+            scan = self._read(chip, got)
+            if scan is not None:
+                scans[foot] = scan
+        if not scans:
+            return False
+        # One time for both feet: the mean of the two chips' scan mid-times.
+        t_s = sum(scan[0] for scan in scans.values()) / len(scans)
+        frames = {foot: VoltsFrame(t_s, *scan[1]) for foot, scan in scans.items()}
+        for chip in self._chips:
+            if chip.foot in frames:
+                self._arrived(chip, t_s)
+        self.frames += 1
+        self._emit("on_feet", FeetFrame(t_s, frames.get("left"), frames.get("right")))
+        for chip in self._chips:
+            frame = frames.get(chip.foot or "")
+            if frame is not None:
+                self._check_health(chip, frame)
+        return True
+
+    def _read(
+        self, chip: _Chip, failed: HardwareError | None = None
+    ) -> tuple[float, tuple[float, float, float]] | None:
+        """A scan of ``chip`` with retries (``failed``: the first attempt's error, if any)."""
         error: BaseException | None = None
         for attempt in range(self.max_retries + 1):
             try:
-                scan = self.adc.read_scan()
+                if attempt == 0 and failed is not None:
+                    raise failed
+                scan = chip.adc.read_scan()
             except HardwareError as err:
                 error = err
                 if not _is_transient(err) or attempt == self.max_retries:
@@ -375,61 +531,86 @@ class Sampler:
                 error = err
                 break
             else:
-                self._consecutive_failures = 0
+                chip.consecutive_failures = 0
                 return scan
         assert error is not None
-        self._failed(error)
+        self._failed(chip, error)
         return None
 
-    def _failed(self, error: BaseException) -> None:
+    def _failed(self, chip: _Chip, error: BaseException) -> None:
         self.failed_scans += 1
-        self._consecutive_failures += 1
-        if self._gap_start_s is None:
-            self._gap_start_s = (
-                self._last_t_s if self._last_t_s is not None else self.clock.monotonic()
+        chip.consecutive_failures += 1
+        if chip.gap_start_s is None:
+            chip.gap_start_s = (
+                chip.last_t_s if chip.last_t_s is not None else self.clock.monotonic()
             )
-            self._gap_reason = str(error)
+            chip.gap_reason = str(error)
             # Once per gap, not once per failed scan: listeners see the fault, not a flood.
-            self._emit("on_error", error)
-        failures = self._consecutive_failures
+            if chip.foot is None:
+                self._emit("on_error", error)
+            else:
+                foot_error = FootAdcError(chip.foot, f"{chip.label()}: {error}")
+                foot_error.__cause__ = error
+                self._emit("on_error", foot_error)
+        failures = chip.consecutive_failures
         if failures > 1:
             # A lone failed scan is retried on the next tick; a run of them backs off.
             low_s, high_s = self.backoff_s
             backoff_s = min(high_s, low_s * 2 ** min(failures - 2, 16))
+            if chip.foot is not None:
+                # Two insoles: the other chip keeps being read meanwhile.
+                chip.resume_s = self.clock.monotonic() + backoff_s
+                return
             if self.clock.wait_event(self._stop, backoff_s):
                 return
         if failures >= self.reconnect_after:
-            try:
-                self.adc.reconnect()
-            except HardwareError as err:
-                log.debug("ADC reconnect failed: %s", err)
-            else:
-                self.reconnects += 1
-                log.info("ADC reconnected after %d failed scans", failures)
+            self._reconnect(chip)
 
-    def _close_gap(self, end_s: float, fallback_reason: str) -> None:
-        if self._gap_start_s is None:
-            return
-        start_s, reason = self._gap_start_s, self._gap_reason or fallback_reason
-        self._gap_start_s = None
-        self.gaps += 1
-        self._emit("on_gap", start_s, end_s, reason)
-
-    def _deliver(self, t_s: float, volts: tuple[float, float, float]) -> None:
-        if self._gap_start_s is not None:
-            self._close_gap(t_s, "ADC read failed")
-        elif self._last_t_s is not None and t_s - self._last_t_s > self.late_gap_s:
-            self.gaps += 1
-            self._emit(
-                "on_gap",
-                self._last_t_s,
-                t_s,
-                f"no frame for {t_s - self._last_t_s:.3f} s (the sampler was delayed)",
+    def _reconnect(self, chip: _Chip) -> None:
+        try:
+            chip.adc.reconnect()
+        except HardwareError as err:
+            log.debug("ADC reconnect failed: %s", err)
+        else:
+            self.reconnects += 1
+            log.info(
+                "%s reconnected after %d failed scans",
+                "ADC" if chip.foot is None else chip.label(),
+                chip.consecutive_failures,
             )
-        self._last_t_s = t_s
-        frame = VoltsFrame(t_s, *volts)
-        self.frames += 1
-        self._emit("on_frame", frame)
-        report = self.health.update(frame)
-        if report is not None:
+
+    def _close_gap(self, chip: _Chip, end_s: float, fallback_reason: str) -> None:
+        if chip.gap_start_s is None:
+            return
+        start_s, reason = chip.gap_start_s, chip.gap_reason or fallback_reason
+        chip.gap_start_s = None
+        self._gap(chip, start_s, end_s, reason)
+
+    def _gap(self, chip: _Chip, start_s: float, end_s: float, reason: str) -> None:
+        self.gaps += 1
+        if chip.foot is None:
+            self._emit("on_gap", start_s, end_s, reason)
+        else:
+            self._emit("on_foot_gap", chip.foot, start_s, end_s, reason)
+
+    def _arrived(self, chip: _Chip, t_s: float) -> None:
+        """A frame of ``chip`` at ``t_s``: end its gap, or report a late frame as one."""
+        if chip.gap_start_s is not None:
+            self._close_gap(chip, t_s, "ADC read failed")
+        elif chip.last_t_s is not None and t_s - chip.last_t_s > self.late_gap_s:
+            self._gap(
+                chip,
+                chip.last_t_s,
+                t_s,
+                f"no frame for {t_s - chip.last_t_s:.3f} s (the sampler was delayed)",
+            )
+        chip.last_t_s = t_s
+
+    def _check_health(self, chip: _Chip, frame: VoltsFrame) -> None:
+        report = chip.health.update(frame)
+        if report is None:
+            return
+        if chip.foot is None:
             self._emit("on_health", report)
+        else:
+            self._emit("on_foot_health", chip.foot, report)

@@ -27,6 +27,7 @@ from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK
 from firmware.config import AdcConfig, DeviceConfig
+from firmware.feet_adc import FeetAdc
 from firmware.foot_source import FootVolts, ForceSource, ReplaySource
 from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
 from firmware.realtime import SAMPLER_PRIORITY
@@ -106,6 +107,7 @@ class ServiceOptions:
 
     source: str = "auto"
     replay_file: Path | None = None
+    replay_right: Path | None = None  # --feet both: the right foot's recording
     speed: float = 1.0
     loop: bool = True
     script: str | None = None
@@ -197,11 +199,22 @@ class Service:
             if stale:
                 log.warning("sessions interrupted by an earlier stop: %s", stale)
             settings = stored_settings(store)
-            adc, info = open_source(options, Divider(settings.supply_v, settings.r_fixed_ohm))
+            divider = Divider(settings.supply_v, settings.r_fixed_ohm)
+            adc: Ads1x15Adc | FeetAdc
+            if options.device.feet == "both":
+                # Imported here: it builds on this module's options.
+                from firmware.feet_monitor import FeetMonitor  # noqa: PLC0415
+                from firmware.feet_service import open_feet_source  # noqa: PLC0415
+
+                adc, info = open_feet_source(options, divider)
+                monitor_class: type[Monitor] = FeetMonitor
+            else:
+                adc, info = open_source(options, divider)
+                monitor_class = Monitor
             stack.callback(adc.close)
             log.info("insole: %s", info.description)
             feedback = open_feedback(options)
-            self.monitor = monitor = Monitor(store, info, feedback=feedback)
+            self.monitor = monitor = monitor_class(store, info, feedback=feedback)
             stack.callback(monitor.close)
             if feedback is not None:
                 feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)

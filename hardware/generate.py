@@ -22,7 +22,7 @@ from hardware.divider_plots import force_step_chart, resolution_chart, voltage_c
 from hardware.placement import EU_SIZES
 from hardware.schematic import pin_tables, schematic, summary_table
 from hardware.template import SIDES, template_page, template_pdf
-from hardware.wiring import Wiring, load_wiring
+from hardware.wiring import SecondInsole, Wiring, load_second_insole, load_wiring
 from insole.errors import InsoleError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,33 @@ def _blocks(wiring: Wiring) -> dict[str, Callable[[], str]]:
         "divider-summary": lambda: summary_markdown(recommend(), compare),
         "multimeter": lambda: readings_markdown(r_fixed),
         "wiring-summary": lambda: f"**{wiring.power_rule}**\n\n" + summary_table(wiring),
+        "second-insole": lambda: second_insole_table(wiring, load_second_insole()),
     }
+
+
+SHARED_NETS = ("3V3", "GND", "SDA", "SCL")
+"""Nets the second ADC shares with the first; its other pins get their own copies."""
+
+
+def second_insole_table(wiring: Wiring, second: SecondInsole) -> str:
+    """Markdown: how the second insole's ADC (the right foot) is wired."""
+    rows = [
+        f"{second.use}\n",
+        f"| {second.ref} pin | Net | Pi header pin / note |",
+        "|---|---|---|",
+    ]
+    for pin, net in second.connections(wiring):
+        shown = net
+        if pin == "ADDR":
+            note = f"I2C address 0x{second.address:02x} ({second.same_as} stays at "
+            note += f"0x{wiring.adc_address():02x})"
+        elif net in SHARED_NETS:
+            note = "pin " + ", ".join(str(p) for p in wiring.header_pins(net))
+        else:
+            note = f"the right insole's own {net}, wired like {second.same_as}.{pin}"
+            shown = f"{net} (right)"
+        rows.append(f"| {second.ref}.{pin} | {shown} | {note} |")
+    return "\n".join(rows) + "\n"
 
 
 SPLICED = ("hardware/README.md", "hardware/ASSEMBLY.md", "docs/hardware.md")

@@ -297,3 +297,68 @@ def load_wiring() -> Wiring:
     """The project's wiring, read from the packaged ``hardware/wiring.json``."""
     text = resources.files("hardware").joinpath("wiring.json").read_text(encoding="utf-8")
     return parse_wiring(json.loads(text))
+
+
+ADDRESS_OF_ADDR_NET = {"GND": 0x48, "3V3": 0x49, "SDA": 0x4A, "SCL": 0x4B}
+"""The ADS1x15's I2C address for each net its ADDR pin can be tied to."""
+
+
+@dataclass(frozen=True)
+class SecondInsole:
+    """The optional second ADC (``wiring.json`` ``second_insole``): the right foot's chip.
+
+    It is wired like ``same_as`` (U1) pin for pin, except ADDR, tied to ``addr_net``.
+    """
+
+    ref: str
+    same_as: str
+    addr_net: str
+    address: int
+    use: str
+
+    def connections(self, wiring: Wiring) -> list[tuple[str, str]]:
+        """``(pin, net)`` of every connected pin: U1's nets, its own ADDR net."""
+        base = wiring.parts[self.same_as]
+        rows = []
+        for pin in base.pins:
+            net = self.addr_net if pin == "ADDR" else wiring.net_of(f"{base.ref}.{pin}")
+            if net is not None:
+                rows.append((pin, net))
+        return rows
+
+
+def parse_second_insole(data: Mapping[str, Any], wiring: Wiring) -> SecondInsole:
+    """The checked ``second_insole`` block: its ADDR net must give its stated address."""
+    try:
+        raw = data["second_insole"]
+        second = SecondInsole(
+            ref=str(raw["ref"]),
+            same_as=str(raw["same_as"]),
+            addr_net=str(raw["addr_net"]),
+            address=int(str(raw["i2c_address"]), 16),
+            use=str(raw["use"]),
+        )
+    except (KeyError, TypeError, ValueError) as err:
+        raise WiringError(
+            f"wiring.json second_insole is missing or mistypes a field: {err!r}"
+        ) from err
+    if second.same_as not in wiring.parts:
+        raise WiringError(f"second_insole.same_as {second.same_as!r} is not a part")
+    if second.addr_net not in wiring.nets:
+        raise WiringError(f"second_insole.addr_net {second.addr_net!r} is not a net")
+    expected = ADDRESS_OF_ADDR_NET.get(second.addr_net)
+    if expected != second.address:
+        raise WiringError(
+            f"second_insole: ADDR on {second.addr_net} gives address {expected}, "
+            f"but i2c_address is 0x{second.address:02x}"
+        )
+    if second.address == wiring.adc_address():
+        raise WiringError(f"second_insole: 0x{second.address:02x} is the first ADC's address")
+    return second
+
+
+def load_second_insole() -> SecondInsole:
+    """The second insole's ADC from the packaged ``hardware/wiring.json``."""
+    text = resources.files("hardware").joinpath("wiring.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    return parse_second_insole(data, parse_wiring(data))

@@ -92,25 +92,31 @@ class Bilateral:
             mode, base.replace(foot="right"), right_calibration
         )
         self.mode = self.left.mode
-        self._last_t: float | None = None
-        self._time_s = 0.0
-        self._share_s = 0.0
-        self._left_ns = 0.0
-        self._right_ns = 0.0
+        self.split = LoadSplit()
 
     def step(self, frame: BilateralFrame) -> tuple[LiveView, LiveView]:
         """Process one frame of both feet; returns (left, right) live states."""
         left = self.left.step(frame.left)
         right = self.right.step(frame.right)
-        self._account(frame.t_s, sum(frame.left_n), sum(frame.right_n))
+        self.split.add(frame.t_s, sum(frame.left_n), sum(frame.right_n))
         return left, right
+
+    def step_one(self, side: str, frame: Frame) -> LiveView:
+        """Process a frame of one foot only (the other insole's reading failed).
+
+        No load split is counted across the missing frame.
+        """
+        counter = self.left if side == "left" else self.right
+        view = counter.step(frame)
+        self.split.interrupt()
+        return view
 
     def step_volts(self, left: VoltsFrame, right: VoltsFrame) -> tuple[LiveView, LiveView]:
         """Process one scan of both ADCs (same time stamp) through each foot's calibration."""
         left_view = self.left.step_volts(left)
         right_view = self.right.step_volts(right)
         # The volts path knows forces only after calibration and smoothing.
-        self._account(left.t_s, left_view.total_n, right_view.total_n)
+        self.split.add(left.t_s, left_view.total_n, right_view.total_n)
         return left_view, right_view
 
     def feed(self, frames: Iterable[BilateralFrame]) -> tuple[list[Any], list[Any]]:
@@ -120,7 +126,7 @@ class Bilateral:
         for frame in frames:
             done_left += self.left.feed([frame.left])
             done_right += self.right.feed([frame.right])
-            self._account(frame.t_s, sum(frame.left_n), sum(frame.right_n))
+            self.split.add(frame.t_s, sum(frame.left_n), sum(frame.right_n))
         return done_left, done_right
 
     def finish(self) -> tuple[list[Any], list[Any]]:
@@ -131,24 +137,34 @@ class Bilateral:
         """The data stopped on both feet."""
         self.left.gap()
         self.right.gap()
-        self._last_t = None
+        self.split.interrupt()
 
     def symmetry(self) -> Symmetry:
         """The figures so far."""
-        share = asym = None
-        if self._time_s > 0:
-            share = round(self._share_s / self._time_s, 4)
-            mean_l, mean_r = self._left_ns / self._time_s, self._right_ns / self._time_s
-            asym = round(100.0 * (mean_l - mean_r) / ((mean_l + mean_r) / 2.0), 2)
+        share, asym = self.split.figures()
         left, right = self.left.summary(), self.right.summary()
         gap = None
         if left["mean_score"] is not None and right["mean_score"] is not None:
             gap = round(left["mean_score"] - right["mean_score"], 1)
         return Symmetry(share, asym, left, right, gap)
 
-    def _account(self, t_s: float, left_n: float, right_n: float) -> None:
-        # Raw (not smoothed) totals: the split is averaged over time anyway, and the two
-        # counters' filters are their own business.
+
+class LoadSplit:
+    """Time-weighted split of the load between the feet (see the module docstring).
+
+    Raw (not smoothed) totals: the split is averaged over time anyway, and the two
+    counters' filters are their own business.
+    """
+
+    def __init__(self) -> None:
+        self._last_t: float | None = None
+        self._time_s = 0.0
+        self._share_s = 0.0
+        self._left_ns = 0.0
+        self._right_ns = 0.0
+
+    def add(self, t_s: float, left_n: float, right_n: float) -> None:
+        """Both feet's totals at ``t_s`` (the interval since the last call is counted)."""
         last = self._last_t
         self._last_t = t_s
         if last is None:
@@ -161,6 +177,24 @@ class Bilateral:
         self._share_s += dt * left_n / both
         self._left_ns += dt * left_n
         self._right_ns += dt * right_n
+
+    def interrupt(self) -> None:
+        """The pair broke off: the next interval is not counted."""
+        self._last_t = None
+
+    @property
+    def time_s(self) -> float:
+        """Seconds counted (both feet together above ``MIN_PAIR_N``)."""
+        return self._time_s
+
+    def figures(self) -> tuple[float | None, float | None]:
+        """``(left_load_share, load_asymmetry_pct)``; ``None`` before any loaded time."""
+        if self._time_s <= 0:
+            return None, None
+        share = round(self._share_s / self._time_s, 4)
+        mean_l, mean_r = self._left_ns / self._time_s, self._right_ns / self._time_s
+        asym = round(100.0 * (mean_l - mean_r) / ((mean_l + mean_r) / 2.0), 2)
+        return share, asym
 
 
 def pair_frames(

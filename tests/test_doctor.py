@@ -14,7 +14,7 @@ from firmware import doctor
 from firmware.adc import open_adc
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.cli import main
-from firmware.config import AdcConfig, PinConfig
+from firmware.config import AdcConfig, DeviceConfig, PinConfig
 from firmware.doctor import CheckResult, Host, Status
 from firmware.errors import AdcReadError, I2CBusMissingError
 from firmware.feedback import Feedback
@@ -580,3 +580,32 @@ def test_a_running_service_is_left_alone(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("active", "status"), [(None, Status.SKIP), (False, Status.OK)])
 def test_service_check(active: bool | None, status: Status) -> None:
     assert doctor.check_service(active).status is status
+
+
+def test_two_insoles_check_both_chips(tmp_path: Path) -> None:
+    left = EmulatedAds1x15(address=0x48, inputs=Foot())
+    right = EmulatedAds1x15(address=0x49, inputs=Foot())
+    right.stick_channel(1, "full_scale")
+    options = pi_options(tmp_path, emulated(left, right), config=DeviceConfig(feet="both"))
+    results = {r.name: r for r in doctor.run_checks(options)}
+    assert results["adc (left)"].status is Status.OK
+    assert "0x48" in results["adc (left)"].detail
+    assert results["adc (right)"].status is Status.OK
+    assert "0x49" in results["adc (right)"].detail
+    assert results["channel little_toe (left)"].status is Status.OK
+    assert results["channel little_toe (right)"].status is Status.FAIL
+    assert "adc" not in results  # one insole's names are not used
+
+
+def test_a_second_insole_at_the_wrong_address_is_named(tmp_path: Path) -> None:
+    chips = emulated(EmulatedAds1x15(address=0x48), EmulatedAds1x15(address=0x4A))
+    options = pi_options(tmp_path, chips, config=DeviceConfig(feet="both"))
+    results = {r.name: r for r in doctor.run_checks(options)}
+    right = results["adc (right)"]
+    assert right.status is Status.FAIL
+    # The left chip at 0x48 is not offered as the right one.
+    assert "0x4a (ADDR to SDA)" in right.detail
+    assert "0x48" not in right.detail.split("but")[1]
+    assert right.fix is not None
+    assert "--right-address 0x4a" in right.fix
+    assert "channel heel (right)" not in results

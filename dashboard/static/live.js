@@ -387,7 +387,12 @@
         window.setTimeout(connect, RECONNECT_MS);
       }
     });
-    on("frame", function (data) { setConnected(true); frame = data; schedule(); });
+    on("frame", function (data) {
+      setConnected(true);
+      // Two insoles: static/live_feet.js draws both feet; the set controls stay here.
+      if (data.feet) { if (window.insoleFeet) { window.insoleFeet.frame(data, renderSet); } return; }
+      frame = data; schedule();
+    });
     on("status", function (data) { setConnected(true); status = data; renderBanners(); });
     on("hold_started", function () { completeCued = false; lastSpoken = null; cues.holdStarted(); });
     on("hold_ended", function (data) {

@@ -64,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="emulated only: exact timing on a fake clock (the soak: minutes in seconds)",
     )
     parser.add_argument(
+        "--feet",
+        action="store_true",
+        help="also compare two insoles (two ADCs, 0x48 and 0x49) with one at the top rate",
+    )
+    parser.add_argument(
         "--error-rate",
         type=float,
         default=0.01,
@@ -103,6 +108,15 @@ def run(args: argparse.Namespace) -> int:
         )
         print(format_rates(description, results, bus_hz, fake_clock=args.fake_clock, notes=notes))
         ok &= all(targets_met(results))
+        if args.feet:
+            from firmware.feet_bench import format_feet_rate, run_feet_rate  # noqa: PLC0415
+
+            top_rate = max(args.rates or default_rates)
+            feet_description, feet_result = run_feet_rate(
+                backend, top_rate, args.seconds, bus_hz, fake_clock=args.fake_clock
+            )
+            print()
+            print(format_feet_rate(feet_description, feet_result, fake_clock=args.fake_clock))
     if args.soak_minutes > 0.0 or args.soak_only:
         minutes = args.soak_minutes or 10.0
         clock = FakeClock() if args.fake_clock else None

@@ -52,6 +52,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--address", type=_address, default=defaults.address, help="ADC I2C address (default 0x48)"
     )
     parser.add_argument(
+        "--feet",
+        choices=("one", "both"),
+        default="one",
+        help="both: check the second insole's ADC too (right foot, --right-address)",
+    )
+    parser.add_argument(
+        "--right-address",
+        type=_address,
+        default=DeviceConfig().right_address,
+        help="the right insole's ADC address with --feet both (default 0x49: ADDR to VDD)",
+    )
+    parser.add_argument(
         "--adc-model",
         choices=("ADS1115", "ADS1015"),
         default=defaults.model,
@@ -85,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         channels=dict(base.adc.channels),
     )
     options = doctor.DoctorOptions(
-        config=DeviceConfig(adc=adc, pins=base.pins),
+        config=DeviceConfig(
+            adc=adc, pins=base.pins, feet=args.feet, right_address=args.right_address
+        ),
         data_dir=args.data_dir,
         interactive=interactive,
     )

@@ -21,6 +21,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "replay: play a recording through the emulated ADC (needs --replay)",
     )
     parser.add_argument("--replay", type=Path, metavar="FILE.csv", help="recording to replay")
+    parser.add_argument(
+        "--feet",
+        choices=("one", "both"),
+        default="one",
+        help="one (default): one insole, ADC at 0x48; both: a second ADS1115 at 0x49 (ADDR "
+        "to VDD) for the right foot, the left one at 0x48",
+    )
+    parser.add_argument(
+        "--replay-right",
+        type=Path,
+        metavar="FILE.csv",
+        help="--feet both: the right foot's recording (default: --replay for both feet)",
+    )
     parser.add_argument("--speed", type=float, default=1.0, help="replay speed factor (1)")
     parser.add_argument(
         "--no-loop", action="store_true", help="play the script/recording once, then rest"
@@ -65,6 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the service in the foreground until SIGTERM or Ctrl-C."""
+    from firmware.config import DeviceConfig  # noqa: PLC0415
     from firmware.service import ServiceOptions, Unplug, serve  # noqa: PLC0415 (heavy imports)
 
     logging.basicConfig(
@@ -76,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
     options = ServiceOptions(
         source=args.source,
         replay_file=args.replay,
+        replay_right=args.replay_right,
+        device=DeviceConfig(feet=args.feet),
         speed=args.speed,
         loop=not args.no_loop,
         script=args.script,
