@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import current_app
 
+from dashboard.forms import row_id
 from dashboard.review_data import WeekRow, weekly
 from insole.exercises import MODES
 from insole.programme import (
@@ -185,5 +186,7 @@ def runner_filter_of(raw: str | None, log: Any) -> dict[str, Any]:
     so an old bookmark still opens the list.
     """
     names = {r.id: r.name for r in Runners(log).all() if r.id is not None}
-    chosen = int(raw) if raw and raw.isdigit() and int(raw) in names else None
+    chosen = row_id(raw)
+    if chosen not in names:
+        chosen = None
     return {"id": chosen, "names": names}

@@ -421,3 +421,15 @@ def test_a_runner_id_no_runner_can_have_is_refused_with_a_message(
     assert "whole number from 1" in response.json["message"]
     page = client.post("/runners/select", data={"runner_id": str(runner_id)})
     assert page.status_code == 400
+
+
+@pytest.mark.parametrize("runner", ["abc", "", "0", "-1", "9223372036854775808", "1" * 5000, "١"])
+def test_a_runner_filter_that_is_no_id_is_refused_by_the_api_and_ignored_by_the_page(
+    client: FlaskClient, log: SessionLog, runner: str
+) -> None:
+    """The API quietly listed everyone's sessions; 5000 digits were a ValueError (500)."""
+    response = client.get("/api/sessions", query_string={"runner": runner})
+    assert response.status_code == 400
+    assert response.json["field"] == "runner"
+    assert "whole number from 1" in response.json["message"]
+    assert client.get("/review/", query_string={"runner": runner}).status_code == 200
