@@ -73,6 +73,7 @@ STRANGER_EXAMPLES = max(5, EXAMPLES // 5)
 STREAM_EXAMPLES = 3  # each holds the stream open for STREAM_READ_S
 STREAM_READ_S = 0.3
 SIM = SourceInfo("emulated", True, "test insole")
+EVERYTHING = -1  # in a set of deleted session ids: an ``x-deletes: all`` operation ran
 
 SPEC: dict[str, Any] = json.loads(
     (resources.files("dashboard") / "openapi.json").read_text(encoding="utf-8")
@@ -299,7 +300,7 @@ def deleted_ids(case: Case, response: schemathesis.Response) -> set[int]:
     if target is None or response.status_code >= 400:
         return set()
     if target == "all":
-        return {-1}
+        return {EVERYTHING}
     value = (case.path_parameters or {}).get(target)
     return {value} if isinstance(value, int) else set()
 
@@ -333,7 +334,7 @@ def test_fuzzing_as_a_paired_browser_finds_no_fault(
     paired.monitor.close()  # ends a set the fuzzing left running, flushes the log
     assert paired.log.integrity_check() == ["ok"]
     after = logged_sessions(paired.log)
-    if -1 not in deleted:
+    if EVERYTHING not in deleted:
         for session_id, logged in before.items():
             if session_id in deleted:
                 assert session_id not in after, f"session {session_id} deleted yet still there"
