@@ -25,6 +25,7 @@ import selectors
 import shutil
 import socket
 import statistics
+import struct
 import sys
 import tempfile
 import time
@@ -55,9 +56,18 @@ class SseClient:
     frames: int = 0
     first_frame_at: float | None = None
     last_frame_at: float | None = None
+    rcvbuf_bytes: int | None = None
+    """A fixed receive buffer (set before connecting, which turns off Linux's growing it):
+    a small device, or a client whose window must close soon once it stops reading."""
 
     def __post_init__(self) -> None:
-        self.sock = socket.create_connection((self.host, self.port), timeout=5)
+        if self.rcvbuf_bytes is None:
+            self.sock = socket.create_connection((self.host, self.port), timeout=5)
+        else:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf_bytes)
+            self.sock.settimeout(5)
+            self.sock.connect((self.host, self.port))
         # HTTP/1.0: the body is the plain stream, no chunked framing to undo.
         self.sock.sendall(
             f"GET /api/stream HTTP/1.0\r\nHost: {self.host}:{self.port}\r\n"
@@ -100,6 +110,11 @@ class SseClient:
 
     def close(self) -> None:
         """Hang up (the service notices at its next write)."""
+        self.sock.close()
+
+    def abort(self) -> None:
+        """Drop the connection with a reset, as a tablet whose browser is killed."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.sock.close()
 
 

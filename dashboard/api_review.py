@@ -9,7 +9,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, make_response, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    request,
+    stream_with_context,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -79,7 +88,8 @@ def session(session_id: int) -> ResponseReturnValue:
 def frames(session_id: int) -> ResponseReturnValue:
     """Summary, holds and every frame of the session."""
     data = load_session(get_log(), session_id, None)
-    return jsonify(export.session_document(data.summary, data.holds, data.frames))
+    body = export.session_json_chunks(data.summary, data.holds, data.frames, current_app.json.dumps)
+    return Response(stream_with_context(body), mimetype="application/json")
 
 
 @bp.delete("/<int:session_id>")

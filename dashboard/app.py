@@ -10,7 +10,17 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter, Map
 
-from dashboard import access, banners, i18n, live, review, runners_views, settings_views, sse
+from dashboard import (
+    access,
+    banners,
+    data_admin,
+    i18n,
+    live,
+    review,
+    runners_views,
+    settings_views,
+    sse,
+)
 from dashboard.api_errors import KINDS
 from insole.store import MAX_ROW_ID
 
@@ -55,6 +65,7 @@ def create_app(
     app.register_blueprint(review.bp)
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(runners_views.bp)
+    app.register_blueprint(data_admin.bp)
     return app
 
 

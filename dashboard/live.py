@@ -43,6 +43,7 @@ from flask import (
 from werkzeug.wrappers import Response as ResponseBase
 
 from dashboard import i18n, sse
+from dashboard.access import still_allowed_checker
 from dashboard.api_errors import error_response
 from dashboard.context import get_monitor
 from insole.errors import CalibrationError, InsoleError, StorageError
@@ -158,6 +159,9 @@ def stream() -> Response:
         max_rate_hz=float(cfg.get("LIVE_MAX_RATE_HZ", sse.DEFAULT_MAX_RATE_HZ)),
         keepalive_s=float(cfg.get("LIVE_KEEPALIVE_S", sse.DEFAULT_KEEPALIVE_S)),
         client_gone=client_gone if callable(client_gone) else None,
+        # A tablet revoked while watching loses its open stream too, not just later requests.
+        still_allowed=still_allowed_checker(),
+        access_check_s=float(cfg.get("LIVE_ACCESS_CHECK_S", sse.DEFAULT_ACCESS_CHECK_S)),
     )
     response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"

@@ -271,12 +271,12 @@ def export_holds(session_id: int) -> Response:
 def export_json(session_id: int) -> Response:
     """Summary, holds and frames of the session as one JSON download."""
     data = load_session(get_log(), session_id, None)
-    document = export.session_document(data.summary, data.holds, data.frames)
-    response = current_app.response_class(
-        current_app.json.dumps(document), mimetype="application/json"
+    body = export.session_json_chunks(data.summary, data.holds, data.frames, current_app.json.dumps)
+    return Response(
+        stream_with_context(body),
+        mimetype="application/json",
+        headers=_attachment(f"session-{session_id}.json"),
     )
-    response.headers.update(_attachment(f"session-{session_id}.json"))
-    return response
 
 
 @bp.route("/<int:session_id>/delete", methods=["GET", "POST"])

@@ -13,14 +13,24 @@ the service must run enough threads for every tablet plus ordinary requests. The
   a backlog;
 - sends a keepalive comment when nothing was written for ``keepalive_s``, because a write is
   the only way a server notices that a client went away without closing;
+- asks every ``access_check_s`` whether the browser is still allowed (a revoked tablet's
+  open stream ends, not only its next request);
 - closes its subscription when the client goes away (the WSGI server closes the generator,
   raising ``GeneratorExit`` at the ``yield``).
+
+A write only fails once the peer's TCP stack says so. A tablet that vanished (Wi-Fi gone,
+battery flat) never answers, and one that stops reading (a frozen tab) keeps acknowledging
+until its receive buffer is full: without help the server would keep such a stream, its
+thread and its output buffer for many minutes. :func:`abort_stalled_connections` makes the
+kernel abort a connection whose data waited ``STALLED_CLIENT_TIMEOUT_S`` for the peer; the
+next write then fails and the stream ends as above.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import socket
 import time
 from collections.abc import Callable, Generator, Iterable
 from typing import Any, Protocol
@@ -31,7 +41,14 @@ RENAMED_KINDS = {"error": "device_error", "open": "device_open", "message": "dev
 (an ``error`` event would look like a broken connection to the page)."""
 DEFAULT_MAX_RATE_HZ = 25.0
 DEFAULT_KEEPALIVE_S = 15.0
+DEFAULT_ACCESS_CHECK_S = 5.0
+"""How often an open stream asks whether its browser is still paired (one small SQLite
+read per stream; a revoked tablet loses its live view within this time)."""
 RETRY_MS = 1000
+STALLED_CLIENT_TIMEOUT_S = 20.0
+"""How long data sent on a connection may wait for the peer (unacknowledged, or held back
+by a full receive window) before the kernel aborts the connection. Long enough for a
+tablet to ride out a Wi-Fi hiccup, short enough to free a vanished tablet's thread soon."""
 
 
 class Subscription(Protocol):
@@ -86,6 +103,8 @@ def live_stream(
     max_rate_hz: float = DEFAULT_MAX_RATE_HZ,
     keepalive_s: float = DEFAULT_KEEPALIVE_S,
     client_gone: Callable[[], bool] | None = None,
+    still_allowed: Callable[[], bool] | None = None,
+    access_check_s: float = DEFAULT_ACCESS_CHECK_S,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Generator[str, None, None]:
@@ -97,7 +116,10 @@ def live_stream(
     falls between the two) and its events follow the opening comment. ``client_gone`` (when
     the server offers a way to ask) ends the stream as soon as the peer has disconnected; a
     subscription whose ``closed`` attribute turns true (service shutdown) ends it too.
-    The subscription is closed however the stream ends.
+    ``still_allowed`` (from ``dashboard.access.still_allowed_checker()``) is asked every
+    ``access_check_s``; when it says no, a last comment goes out and the stream ends (the
+    browser's reconnection then gets the pairing answer). The subscription is closed however
+    the stream ends.
 
     Throttling relies on the subscription conflating frames (``Monitor.subscribe`` keeps
     only the newest one): after a frame is sent the stream sleeps until the next one is
@@ -105,8 +127,8 @@ def live_stream(
     into JSON and thrown away, and the one sent is at most one sampling interval old.
     Other events wait at most that one interval.
     """
-    if max_rate_hz <= 0 or keepalive_s <= 0:
-        raise ValueError("max_rate_hz and keepalive_s must be positive")
+    if max_rate_hz <= 0 or keepalive_s <= 0 or access_check_s <= 0:
+        raise ValueError("max_rate_hz, keepalive_s and access_check_s must be positive")
     frame_interval_s = 1.0 / max_rate_hz
     # Wake at least this often to notice a gone client even when no event comes.
     poll_s = min(keepalive_s, 1.0)
@@ -117,12 +139,18 @@ def live_stream(
             yield format_event(kind, data)
         last_write = clock()
         next_frame_at = last_write
+        next_access_check_at = last_write + access_check_s
         while True:
             if getattr(subscription, "closed", False):
                 return
             if client_gone is not None and client_gone():
                 return
             now = clock()
+            if still_allowed is not None and now >= next_access_check_at:
+                next_access_check_at = now + access_check_s
+                if not still_allowed():
+                    yield format_comment("access revoked")
+                    return
             if now < next_frame_at:
                 sleep(next_frame_at - now)
                 continue
@@ -142,3 +170,25 @@ def live_stream(
             yield chunk
     finally:
         subscription.close()
+
+
+def abort_stalled_connections(
+    listener: socket.socket, timeout_s: float = STALLED_CLIENT_TIMEOUT_S
+) -> bool:
+    """Have the kernel abort connections accepted on ``listener`` that stall ``timeout_s``.
+
+    Linux's ``TCP_USER_TIMEOUT``: a connection whose sent data stayed unacknowledged, or
+    could not be sent because the peer's receive window stayed shut, for ``timeout_s`` is
+    aborted (the next write fails with ETIMEDOUT). Set on the listening socket, it is
+    inherited by every connection accepted from it. A tablet that vanished is then freed
+    ``timeout_s`` after the first frame it did not acknowledge; one that stops reading,
+    ``timeout_s`` after its receive buffer filled. Returns ``False`` (nothing set) where
+    the system has no such option or the socket is not TCP.
+    """
+    if timeout_s <= 0:
+        raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
+    option = getattr(socket, "TCP_USER_TIMEOUT", None)
+    if option is None or listener.family not in (socket.AF_INET, socket.AF_INET6):
+        return False
+    listener.setsockopt(socket.IPPROTO_TCP, option, round(timeout_s * 1000.0))
+    return True

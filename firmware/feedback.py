@@ -17,13 +17,35 @@ holding        a hold is running                       green, pulsing    on
 grace          balance lost, inside the grace time     amber             fast blink
 hold_complete  a correct hold just ended (one-shot)    3 green blinks    3 blinks
 set_done       the rep target was reached (one-shot)   5 green/blue      5 blinks
+pairing        the pairing window is open              blue, blinking    short flash each s
 fault          a sensor's health is not ``ok``         red, blinking     slow blink
 ============== ======================================= ================= ===================
 
 Sounds (:data:`TUNES`): a short high beep when a hold starts, two beeps when a hold ends
 correct, one low beep when it ends short, a rising tune when the set is done, a click
-when a set starts or stops, a low tone when a sensor fault appears and a confirmation
-chirp when the button has been held long enough to tare.
+when a set starts or stops, a low tone when a sensor fault appears, a confirmation
+chirp when the button has been held long enough to tare and a rising call when the
+pairing window opens.
+
+The button (see :meth:`Feedback.bind_button` and :meth:`Feedback.bind_pairing`):
+
+============================ ==============================================================
+press                        action
+============================ ==============================================================
+short (released before 2 s)  start or stop a set
+held 2 s                     tare (a chirp at 2 s; with pairing bound, the tare happens at
+                             release, so that holding on to pair never tares)
+held 6 s                     open the pairing window: the first tablet that asks on
+                             ``/pair`` within it is paired (rising call; blue blinking
+                             until a tablet paired or the window ended)
+============================ ==============================================================
+
+Why holding for 6 s: every shorter gesture collides. A double press would first start a
+set (or every short press would have to wait to see whether a second one follows), and a
+double press also happens by accident, when someone presses twice "to make sure" --
+which must never open pairing to the whole network. Holding on long past the tare chirp
+is deliberate, cannot be part of normal use, and is the gesture people know from
+Bluetooth and WPS buttons.
 
 Event keys read (anything else is ignored; a malformed event never raises):
 
@@ -83,6 +105,12 @@ LOADED_MIN_N = 1.0
 LONG_PRESS_S = 2.0
 """Default press length that means "tare" rather than "start/stop the set"."""
 
+PAIR_PRESS_S = 6.0
+"""Default press length that opens the pairing window (see the module docstring: why)."""
+
+PAIR_POLL_S = 0.5
+"""While the pairing LED blinks, how often to ask whether the window is still open."""
+
 BUTTON_BOUNCE_S = 0.02
 """Contact bounce of a tactile switch is a few ms; ignore edges closer than this."""
 
@@ -98,6 +126,7 @@ class LedState(enum.StrEnum):
     GRACE = "grace"
     HOLD_COMPLETE = "hold_complete"
     SET_DONE = "set_done"
+    PAIRING = "pairing"
     FAULT = "fault"
 
 
@@ -144,6 +173,8 @@ PATTERNS: Mapping[LedState, LedPattern] = {
     LedState.SET_DONE: LedPattern(
         GREEN, blink_s=(0.2, 0.2), count=5, base=(0.0, 0.0, 1.0), single_blink_s=(0.2, 0.2)
     ),
+    # Blue blinking says "pairing" on most gadgets; it lasts as long as the window.
+    LedState.PAIRING: LedPattern((0.0, 0.0, 1.0), blink_s=(0.5, 0.5), single_blink_s=(0.1, 0.9)),
     LedState.FAULT: LedPattern(RED, blink_s=(0.25, 0.25), single_blink_s=(0.5, 0.5)),
 }
 """Every LED state's pattern; one-shot states have a ``count``."""
@@ -178,6 +209,7 @@ TUNES: Mapping[str, tuple[Note, ...]] = {
     "set_stopped": (Note("G6", 0.04), _rest(0.05), Note("D6", 0.04)),
     "tare": (Note("A6", 0.05), _rest(0.05), Note("A6", 0.05), _rest(0.05), Note("A6", 0.05)),
     "fault": (Note("B5", 0.4),),
+    "pairing": (Note("E6", 0.1), _rest(0.05), Note("A6", 0.1), _rest(0.05), Note("E7", 0.2)),
 }
 """Tunes by name. Tones lie within the tonal buzzer's range (A5 to A7, :data:`BUZZER_MID`
 one octave either way), where small piezo discs are loud; an active buzzer plays every
@@ -403,6 +435,12 @@ class _TunePlayer:
 
 
 ButtonCallback = Callable[[], object]
+PairCallback = Callable[[], float]
+"""Opens the pairing window and returns its length in seconds."""
+
+
+def _nothing() -> None:
+    """The button's action until :meth:`Feedback.bind_button` gives real ones."""
 
 
 class Feedback(Closeable):
@@ -419,6 +457,7 @@ class Feedback(Closeable):
             ``none``. A tonal buzzer on a factory without PWM stays silent, with a warning.
         led_active_high: ``False`` for a common-anode RGB LED.
         long_press_s: press length that counts as a long press (tare).
+        pair_press_s: press length that opens pairing (when :meth:`bind_pairing` was called).
         enabled: ``False`` builds a disabled instance that touches no pin (see
             :meth:`disabled`).
 
@@ -437,6 +476,7 @@ class Feedback(Closeable):
         buzzer: BuzzerKind = "tonal",
         led_active_high: bool = True,
         long_press_s: float = LONG_PRESS_S,
+        pair_press_s: float = PAIR_PRESS_S,
         enabled: bool = True,
     ) -> None:
         if led not in ("rgb", "single", "none"):
@@ -445,6 +485,11 @@ class Feedback(Closeable):
             raise ValueError(f"buzzer must be one of tonal, active, none; got {buzzer!r}")
         if not long_press_s > 0:
             raise ValueError(f"long_press_s must be positive, got {long_press_s!r}")
+        if not pair_press_s > long_press_s:
+            raise ValueError(
+                f"pair_press_s must be longer than long_press_s ({long_press_s} s), "
+                f"got {pair_press_s!r}"
+            )
         self.pins = pins or PinConfig()
         self._lock = threading.RLock()
         self._closed = False
@@ -452,7 +497,16 @@ class Feedback(Closeable):
         self._player: _TunePlayer | None = None
         self._button: Any = None
         self._long_press_s = long_press_s
-        self._long_fired = False
+        self._pair_press_s = pair_press_s
+        # What the current press has become so far: "short", "long" (tare) or "pair".
+        self._press_stage = "short"
+        self._on_short: ButtonCallback = _nothing
+        self._on_long: ButtonCallback = _nothing
+        self._on_pair: PairCallback | None = None
+        self._pair_still_open: Callable[[], bool] | None = None
+        self._pair_timer: threading.Timer | None = None
+        self._pair_watcher: threading.Thread | None = None
+        self._closing = threading.Event()
         self.disabled_reason: str | None = None
         """Why no pin is driven (``None`` while the devices are live)."""
 
@@ -592,8 +646,10 @@ class Feedback(Closeable):
             self._faulty = faulty
         self._update()
 
-    def _one_shot(self, state: LedState) -> None:
-        duration_s = PATTERNS[state].duration_s
+    def _one_shot(self, state: LedState, duration_s: float | None = None) -> None:
+        """Show ``state`` for its pattern's length (or ``duration_s``), then the frames again."""
+        if duration_s is None:
+            duration_s = PATTERNS[state].duration_s
         assert duration_s is not None, f"{state} is not a one-shot pattern"
         with self._lock:
             if self._faulty or self._closed:
@@ -662,35 +718,115 @@ class Feedback(Closeable):
 
         ``on_short`` runs when the button is released before the long-press time;
         ``on_long`` runs once it has been held that long (a chirp confirms it; releasing
-        it then does nothing more). Callbacks run in gpiozero's threads: keep them quick.
+        it then does nothing more) -- or, once :meth:`bind_pairing` was called, at the
+        release, so that holding on to pair does not tare. Callbacks run in gpiozero's
+        threads: keep them quick.
         """
         if self._button is None:
             log.info("feedback: no button available (%s)", self.disabled_reason or "closed")
             return
+        self._on_short, self._on_long = on_short, on_long
+        self._button.when_pressed = self._pressed
+        self._button.when_held = self._held
+        self._button.when_released = self._released
 
-        def pressed() -> None:
-            self._long_fired = False
+    def bind_pairing(
+        self, on_pair: PairCallback, still_open: Callable[[], bool] | None = None
+    ) -> None:
+        """Holding the button for ``pair_press_s`` calls ``on_pair`` (open pairing).
 
-        def held() -> None:
-            self._long_fired = True
-            self._tune("tare")
-            self._call(on_long, "long press")
+        ``on_pair`` returns how long the pairing window stays open, in seconds; a rising
+        call sounds and the LED blinks blue for that long -- or, with ``still_open``, until
+        it answers False (a tablet was paired): whoever watches the LED sees at once when
+        the window has been used, by their tablet or by someone else's. Firmware does not
+        know the dashboard: the service passes callables bound to its app. Call
+        :meth:`bind_button` as well (it connects the button's events).
+        """
+        self._on_pair = on_pair
+        self._pair_still_open = still_open
 
-        def released() -> None:
-            if not self._long_fired:
-                self._call(on_short, "short press")
+    def _pressed(self) -> None:
+        with self._lock:
+            self._press_stage = "short"
+            self._cancel_pair_timer()
+            if self._on_pair is None or self._closed:
+                return
+            timer = threading.Timer(self._pair_press_s, self._pair_reached)
+            timer.name = "feedback-pair-press"
+            timer.daemon = True
+            self._pair_timer = timer
+            timer.start()
 
-        self._button.when_pressed = pressed
-        self._button.when_held = held
-        self._button.when_released = released
+    def _held(self) -> None:
+        with self._lock:
+            if self._press_stage != "short":
+                return
+            self._press_stage = "long"
+        self._tune("tare")
+        if self._on_pair is None:
+            self._call(self._on_long, "long press")
+
+    def _pair_reached(self) -> None:
+        with self._lock:
+            if self._pair_timer is not threading.current_thread():
+                return  # released (or closed) just before the timer fired
+            self._pair_timer = None
+            self._press_stage = "pair"
+            on_pair = self._on_pair
+        if on_pair is None:
+            return
+        window_s = self._call(on_pair, "pairing")
+        if isinstance(window_s, int | float) and window_s > 0:
+            log.info("feedback: pairing window open for %.0f s", window_s)
+            self._tune("pairing")
+            self._one_shot(LedState.PAIRING, float(window_s))
+            self._watch_pairing()
+
+    def _watch_pairing(self) -> None:
+        """In the pair-press timer's own thread: end the blue blinking once a tablet paired."""
+        still_open = self._pair_still_open
+        if still_open is None:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._pair_watcher = threading.current_thread()
+        while not self._closing.wait(PAIR_POLL_S):
+            with self._lock:
+                if self._shown is not LedState.PAIRING or self._overlay_timer is None:
+                    return  # the window ran out, or a fault or a newer pairing took over
+            if self._call(still_open, "pairing check") is not False:
+                continue  # open, or the check failed (logged): keep the window's timer
+            with self._lock:
+                if self._shown is LedState.PAIRING:
+                    self._cancel_overlay()
+                    self._update()
+            log.info("feedback: pairing window used")
+            return
+
+    def _released(self) -> None:
+        with self._lock:
+            self._cancel_pair_timer()
+            stage = self._press_stage
+            self._press_stage = "short"
+        if stage == "short":
+            self._call(self._on_short, "short press")
+        elif stage == "long" and self._on_pair is not None:
+            self._call(self._on_long, "long press")
+
+    def _cancel_pair_timer(self) -> None:
+        timer, self._pair_timer = self._pair_timer, None
+        if timer is not None:
+            timer.cancel()
 
     @staticmethod
-    def _call(callback: ButtonCallback, what: str) -> None:
+    def _call(callback: Callable[[], object], what: str) -> object:
         try:
-            callback()
+            return callback()
         except Exception:
             # Raising here would kill gpiozero's event thread and the button with it.
             log.exception("feedback: the %s handler failed", what)
+            return None
 
     # -- life cycle --------------------------------------------------------------------
 
@@ -701,6 +837,11 @@ class Feedback(Closeable):
                 return
             self._closed = True
             timer = self._cancel_overlay()
+            self._cancel_pair_timer()
+            self._closing.set()
+            watcher = self._pair_watcher
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join(timeout=5.0)
         if timer is not None:
             timer.join(timeout=5.0)  # outside the lock: a firing timer waits for it
         if self._button is not None:

@@ -31,11 +31,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from firmware.feet_adc import FeetFrame, FootAdcError
 from firmware.monitor import (
-    ADC_FAULT_AFTER_S,
     LOG_BATCH_FRAMES,
     TARE_WINDOW_S,
     WRITER_TIMEOUT_S,
@@ -43,6 +42,8 @@ from firmware.monitor import (
     SetStateError,
     _ended_at,
     _OpenSet,
+    merge_health,
+    start_watch,
 )
 from insole.bilateral import MIN_PAIR_N, Bilateral, BilateralFrame
 from insole.calibration import Calibration, check_drift
@@ -55,6 +56,8 @@ from insole.settings import EXERCISES, Settings
 from insole.store import RunnerNotFoundError, SessionLog
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SIDES = ("left", "right")
 
@@ -228,23 +231,8 @@ class FeetMonitor(Monitor):
     def on_foot_health(self, foot: str, report: Mapping[str, Any] | Any) -> None:
         """Per-sensor health of one insole."""
         data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
-        sensors = data.get("sensors", data)
-        changed = False
         with self._lock:
-            health = self._feet[foot].health
-            for name in SENSORS:
-                entry = sensors.get(name)
-                if entry is None:
-                    continue
-                if isinstance(entry, str):
-                    entry = {"state": entry, "message": ""}
-                new = {
-                    "state": str(entry.get("state", "ok")),
-                    "message": str(entry.get("message", "")),
-                }
-                if new != health[name]:
-                    health[name] = new
-                    changed = True
+            changed = merge_health(self._feet[foot].health, data)
         if changed:
             self._publish("status", self.status())
 
@@ -258,13 +246,13 @@ class FeetMonitor(Monitor):
         with self._lock:
             foot = self._feet[exc.foot]
             if foot.timer is None and not self._closed:
-                timer = threading.Timer(
-                    ADC_FAULT_AFTER_S, self._foot_lost, args=(exc.foot, foot.serial, str(exc))
+                foot.timer = start_watch(
+                    f"insole-adc-watch-{exc.foot}",
+                    self._foot_lost,
+                    exc.foot,
+                    foot.serial,
+                    str(exc),
                 )
-                timer.daemon = True
-                timer.name = f"insole-adc-watch-{exc.foot}"
-                foot.timer = timer
-                timer.start()
 
     def _foot_lost(self, side: str, serial: int, message: str) -> None:
         with self._lock:
@@ -462,12 +450,23 @@ class FeetMonitor(Monitor):
     def select_runner(self, runner_id: int | None) -> Runner | None:
         """As with one insole; the runner's calibration serves both feet until they are tared."""
         runner = super().select_runner(runner_id)
+        self._feet_follow_calibration()
+        return runner
+
+    def replace_stored_data(self, action: Callable[[SessionLog], T]) -> T:
+        """As with one insole; the reloaded calibration serves both feet until they are tared."""
+        try:
+            return super().replace_stored_data(action)
+        finally:
+            self._feet_follow_calibration()
+
+    def _feet_follow_calibration(self) -> None:
+        """Give both feet the calibration in force (after a runner switch or a restore)."""
         with self._lock:
             for foot in self._feet.values():
                 foot.calibration, foot.convert = self._calibration, self._calibration.converter()
             if self._set is None:
                 self._both = self._new_bilateral(self._both.mode)
-        return runner
 
     def capture_target(self, duration_s: float = 3.0) -> None:
         """Not with two insoles: a personal target is one foot's (announced, not silent)."""

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from firmware.broadcast import Broadcaster, Subscription
 from firmware.errors import HardwareError
@@ -57,6 +57,10 @@ so the monitor times the loss itself. A lone failed scan (a transient bus error,
 must not flash the fault LED or sound the fault tone; a chip that is gone must show
 within a second."""
 WRITER_TIMEOUT_S = 10.0
+REPLACE_TIMEOUT_S = 600.0
+"""Longest wait for a restore or "delete all" (a large backup on an SD card takes a while)."""
+
+T = TypeVar("T")
 
 
 class SetStateError(InsoleError, RuntimeError):
@@ -73,6 +77,11 @@ class Feedback(Protocol):
         self, on_short: Callable[[], None], on_long: Callable[[], None]
     ) -> None:
         """Call ``on_short`` on a short press and ``on_long`` on a long one."""
+
+    def bind_pairing(
+        self, on_pair: Callable[[], float], still_open: Callable[[], bool] | None = None
+    ) -> None:
+        """Call ``on_pair`` (opens pairing, returns its window in s) on a very long press."""
 
     def close(self) -> None:
         """Release the devices."""
@@ -124,17 +133,10 @@ class Monitor(Closeable):
         self._wall_clock = wall_clock
         self._lock = threading.RLock()
         self._settings = settings or stored_settings(store)
-        stored_cal = None if calibration is not None else store.latest_calibration()
-        self._calibration_id = stored_cal[0] if stored_cal else None
-        if calibration is None and stored_cal is not None:
-            calibration = Calibration.from_dict(stored_cal[1])
-        self._calibration = calibration or Calibration.from_dict(
-            {
-                "supply_v": self._settings.supply_v,
-                "r_fixed_ohm": self._settings.r_fixed_ohm,
-                "sensors": Calibration().to_dict()["sensors"],
-            }
-        )
+        if calibration is None:
+            self._calibration_id, self._calibration = stored_calibration(store, self._settings)
+        else:
+            self._calibration_id, self._calibration = None, calibration
         self._convert = self._calibration.converter()
         # The runner whose targets and calibration are in force (None: nobody chosen, the
         # device settings and calibration apply); the device calibration is kept aside
@@ -148,6 +150,7 @@ class Monitor(Closeable):
         self._feedback = feedback
         self._set: _OpenSet | None = None
         self._starting = False
+        self._replacing = False  # a restore or "delete all" is running: no set may start
         self._last: LiveView | None = None
         self._last_volts: VoltsFrame | None = None
         self._recent: deque[VoltsFrame] = deque(maxlen=1000)
@@ -323,22 +326,8 @@ class Monitor(Closeable):
     def on_health(self, report: Mapping[str, Any] | Any) -> None:
         """Per-sensor health from the sampler (a mapping of sensor -> state/message)."""
         data = report.to_dict() if hasattr(report, "to_dict") else dict(report)
-        sensors = data.get("sensors", data)
-        changed = False
         with self._lock:
-            for name in SENSORS:
-                entry = sensors.get(name)
-                if entry is None:
-                    continue
-                if isinstance(entry, str):
-                    entry = {"state": entry, "message": ""}
-                new = {
-                    "state": str(entry.get("state", "ok")),
-                    "message": str(entry.get("message", "")),
-                }
-                if new != self._health[name]:
-                    self._health[name] = new
-                    changed = True
+            changed = merge_health(self._health, data)
             if "frame_rate_hz" in data:
                 self._rate_hz = float(data["frame_rate_hz"])
         if changed:
@@ -351,13 +340,9 @@ class Monitor(Closeable):
         if isinstance(exc, HardwareError):
             with self._lock:
                 if self._adc_timer is None and not self._closed:
-                    timer = threading.Timer(
-                        ADC_FAULT_AFTER_S, self._adc_lost, args=(self._frame_serial, str(exc))
+                    self._adc_timer = start_watch(
+                        "insole-adc-watch", self._adc_lost, self._frame_serial, str(exc)
                     )
-                    timer.daemon = True
-                    timer.name = "insole-adc-watch"
-                    self._adc_timer = timer
-                    timer.start()
 
     def _adc_lost(self, serial: int, message: str) -> None:
         """Timer: still no frame since the read error, so the ADC is shown as lost."""
@@ -390,6 +375,8 @@ class Monitor(Closeable):
         if foot not in FOOT_SIDES:
             raise SetStateError(f"foot must be one of {', '.join(FOOT_SIDES)}, got {foot!r}")
         with self._lock:
+            if self._replacing:
+                raise SetStateError("the stored data is being replaced: try again in a moment")
             if self._set is not None or self._starting:
                 running = "starting" if self._set is None else f"session {self._set.session_id}"
                 raise SetStateError(f"a set is already running ({running})")
@@ -598,6 +585,43 @@ class Monitor(Closeable):
         self._publish("status", self.status())
         return runner
 
+    def replace_stored_data(self, action: Callable[[SessionLog], T]) -> T:
+        """Run a whole-log operation (restore a backup, delete everything) safely.
+
+        Refused with :class:`SetStateError` while a set runs; no set can start meanwhile.
+        ``action(log)`` runs on the log-writer thread after every write already queued, so
+        nothing of the old data is written after it. Afterwards the settings and the
+        calibration in force are reloaded from the log (the defaults when it has none), so
+        the device never refers to a calibration or runner that is gone: nobody is chosen
+        as the runner afterwards. Sampling carries on: the monitor's lock is not held while
+        the action runs.
+        """
+        with self._lock:
+            if self._replacing:
+                raise SetStateError("the stored data is already being replaced")
+            if self._set is not None or self._starting:
+                raise SetStateError("stop the running set first")
+            self._replacing = True
+        try:
+            future = self._writer.call(action)
+            result: T = future.result(REPLACE_TIMEOUT_S)
+        finally:
+            try:
+                settings = stored_settings(self.log)
+                calibration_id, calibration = stored_calibration(self.log, settings)
+                with self._lock:
+                    # The runner may not exist in the new data (or have another id there).
+                    self._runner = None
+                    self._device_cal = (calibration_id, calibration)
+                    self._apply(settings, calibration)
+                    self._calibration_id = calibration_id
+                    self._counter = make_counter(self._counter.mode, settings, calibration)
+            finally:
+                with self._lock:
+                    self._replacing = False
+            self._publish("status", self.status())
+        return result
+
     def close_streams(self) -> None:
         """End every live subscription (shutdown): their readers return at once."""
         self._broadcast.close_all()
@@ -803,6 +827,53 @@ def stored_settings(store: SessionLog) -> Settings:
     except InsoleError as err:
         log.warning("stored settings are not valid any more (%s): using defaults", err)
         return Settings()
+
+
+def merge_health(health: dict[str, dict[str, str]], data: Mapping[str, Any]) -> bool:
+    """Merge a health report into ``health``; whether any sensor's entry changed.
+
+    ``data`` is ``{"sensors": {name: state or {state, message}}}`` or that sensors mapping.
+    """
+    sensors = data.get("sensors", data)
+    changed = False
+    for name in SENSORS:
+        entry = sensors.get(name)
+        if entry is None:
+            continue
+        if isinstance(entry, str):
+            entry = {"state": entry, "message": ""}
+        new = {"state": str(entry.get("state", "ok")), "message": str(entry.get("message", ""))}
+        if new != health[name]:
+            health[name] = new
+            changed = True
+    return changed
+
+
+def start_watch(name: str, on_timeout: Callable[..., None], *args: Any) -> threading.Timer:
+    """Start the "no readings" watch: ``on_timeout(*args)`` after ``ADC_FAULT_AFTER_S``.
+
+    A daemon timer, started by a read error and cancelled by the next frame.
+    """
+    timer = threading.Timer(ADC_FAULT_AFTER_S, on_timeout, args=args)
+    timer.daemon = True
+    timer.name = name
+    timer.start()
+    return timer
+
+
+def stored_calibration(store: SessionLog, settings: Settings) -> tuple[int | None, Calibration]:
+    """The latest calibration in the log with its id, or the default one (id ``None``)."""
+    stored = store.latest_calibration()
+    if stored is not None:
+        return stored[0], Calibration.from_dict(stored[1])
+    default = Calibration.from_dict(
+        {
+            "supply_v": settings.supply_v,
+            "r_fixed_ohm": settings.r_fixed_ohm,
+            "sensors": Calibration().to_dict()["sensors"],
+        }
+    )
+    return None, default
 
 
 def _ended_at(open_set: _OpenSet) -> datetime:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +23,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from dashboard import create_app
+from flask import Flask
+
+from dashboard import create_app, sse
+from dashboard.access import get_state as get_access_state
+from dashboard.access import start_button_pairing
 from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK
@@ -30,7 +35,9 @@ from firmware.config import AdcConfig, DeviceConfig
 from firmware.feet_adc import FeetAdc
 from firmware.foot_source import FootVolts, ForceSource, ReplaySource
 from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
+from firmware.process_tuning import tune_for_serving
 from firmware.realtime import SAMPLER_PRIORITY
+from firmware.request_gate import RequestGate
 from firmware.sampler import Sampler
 from insole.errors import InsoleError
 from insole.frames import SENSORS
@@ -169,6 +176,35 @@ def open_feedback(options: ServiceOptions) -> Feedback | None:
     return open_devices(options.device.pins, led=options.led, buzzer=options.buzzer)
 
 
+def _abort_stalled_connections(socket_map: dict[int, Any]) -> None:
+    """Let the kernel free tablets that vanished or stopped reading (see dashboard/sse.py)."""
+    from waitress.server import BaseWSGIServer  # noqa: PLC0415 (only the service needs it)
+
+    listeners = [d.socket for d in socket_map.values() if isinstance(d, BaseWSGIServer)]
+    applied = [sse.abort_stalled_connections(sock) for sock in listeners]  # every one
+    if not all(applied):
+        log.warning(
+            "no TCP_USER_TIMEOUT here: a tablet that vanishes keeps its live stream until "
+            "the system gives up on the connection (many minutes)"
+        )
+
+
+def wire_button(feedback: Feedback, monitor: Monitor, app: Flask) -> None:
+    """The device button: short press start/stop, held 2 s tare, held 6 s open pairing.
+
+    Firmware knows nothing of the dashboard; here, where both are built, the pairing
+    gesture is given the dashboard's ``start_button_pairing`` bound to this app, and a
+    check of whether the window is still open (the blue LED stops once a tablet paired).
+    """
+
+    def window_open() -> bool:
+        # Looked up at each call: the access database opens on first use, not at start-up.
+        return get_access_state(app).store.button_window_open()
+
+    feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
+    feedback.bind_pairing(functools.partial(start_button_pairing, app), window_open)
+
+
 class Service:
     """The running service; ``run`` blocks until a signal or ``stop``."""
 
@@ -216,8 +252,8 @@ class Service:
             feedback = open_feedback(options)
             self.monitor = monitor = monitor_class(store, info, feedback=feedback)
             stack.callback(monitor.close)
-            if feedback is not None:
-                feedback.bind_button(monitor.toggle_set, monitor.tare_quietly)
+            # Before the sampler and server threads start.
+            stack.callback(sys.setswitchinterval, tune_for_serving())
             self.sampler = sampler = Sampler(
                 adc, [monitor], rate_hz=options.rate_hz, realtime_priority=SAMPLER_PRIORITY
             )
@@ -230,19 +266,26 @@ class Service:
                 },
                 monitor=monitor,
             )
+            if feedback is not None:
+                wire_button(feedback, monitor, app)
+            socket_map: dict[int, Any] = {}
             self.server = waitress.create_server(
-                app,
+                RequestGate(app),
+                map=socket_map,
                 host=options.host,
                 port=options.port,
                 threads=SERVER_THREADS,
                 channel_timeout=60,
                 ident="insole-monitor",
             )
+            _abort_stalled_connections(socket_map)
             sampler.start()
             if info.simulated and options.host in LOCAL_HOSTS:
                 log.info("pairing off: simulated insole on this computer only (local development)")
             else:
                 log.info("to pair a tablet, run `sudo insole-monitor pair` and enter its code")
+                if feedback is not None:
+                    log.info("... or hold the device button until the LED blinks blue")
         except BaseException:
             stack.close()
             raise

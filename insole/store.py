@@ -862,17 +862,18 @@ class SessionLog:
                 raise LogInputError("stop the running session before deleting all data")
             self._file.close_idle_readers()
             with self._file.transaction("delete all data") as conn:
-                # Runners too: their names are personal data like everything else here.
-                for table in (
-                    "frame_chunks",
-                    "holds",
-                    "reps",
-                    "sessions",
-                    "runners",
-                    "calibrations",
-                    "settings",
-                ):
-                    conn.execute(f"DELETE FROM {table}")  # fixed table names
+                # Every table of the schema (runners too: their names are personal data), so
+                # a table added by a later migration cannot be forgotten here;
+                # sqlite_sequence resets the ids.
+                tables = [
+                    str(row[0])
+                    for row in conn.execute(
+                        "SELECT name FROM sqlite_schema WHERE type = 'table'"
+                        " AND name NOT LIKE 'sqlite_%'"
+                    )
+                ]
+                for table in tables:
+                    conn.execute(f'DELETE FROM "{table}"')  # names from the schema itself
                 conn.execute("DELETE FROM sqlite_sequence")
             with self._file.sql_errors("compact the file after deleting"):
                 conn = self._file.writer()

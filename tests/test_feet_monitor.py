@@ -185,6 +185,16 @@ def test_tare_zeroes_each_foot_on_its_own(monitor: FeetMonitor, store: SessionLo
         monitor.capture_target()
 
 
+def test_delete_all_leaves_no_foot_on_a_deleted_calibration(monitor: FeetMonitor) -> None:
+    feed(monitor, [(1, (2.0, 1.0, 1.0))], [(1, (4.0, 2.0, 3.0))])
+    monitor.tare()
+    assert monitor.calibration_of("right").tare_n[0] == pytest.approx(4.0, rel=0.01)
+    monitor.replace_stored_data(SessionLog.delete_all)
+    # Both feet are back on the defaults the emptied log gives, like the monitor itself.
+    for side in ("left", "right"):
+        assert monitor.calibration_of(side).tare_n == (0.0, 0.0, 0.0)
+
+
 def test_monitor_on_the_emulated_two_chip_bus(store: SessionLog) -> None:
     """The whole chain: two emulated chips, the real driver, the sampler, the monitor."""
     device = DeviceConfig(feet="both")

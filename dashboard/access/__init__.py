@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from dashboard.access import csrf, gate, headers, views
 from dashboard.access.state import DEFAULTS, EXTENSION, AccessState, get_state
 from dashboard.access.store import DEFAULT_BUTTON_WINDOW_S, AccessStore
+from insole.errors import StorageError
 
 __all__ = [
     "AccessStore",
@@ -56,7 +57,16 @@ def still_allowed_checker() -> Callable[[], bool]:
         return lambda: True
     store = get_state().store
     device_id = device.id
-    return lambda: store.is_paired(device_id)
+
+    def still_allowed() -> bool:
+        try:
+            return store.is_paired(device_id)
+        except StorageError:
+            # The door stays closed when the access database cannot be read (as the 500
+            # a request with a token gets): the stream ends, the reconnection is refused.
+            return False
+
+    return still_allowed
 
 
 def _gate() -> ResponseReturnValue | None:

@@ -44,7 +44,10 @@ def test_loopback_check_never_raises(address: str) -> None:
     assert is_loopback_address(address) in (True, False)
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
+# No deadlines here: each example builds a whole app, whose time depends on the load.
+@settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60, deadline=None
+)
 @given(origin=st.text(max_size=60), referer=st.text(max_size=60), host=st.text(max_size=30))
 @example(origin="http://localhost", referer="", host="localhost")
 @example(origin="HTTP://LocalHost:80", referer="", host="127.0.0.1:5000")
@@ -67,7 +70,9 @@ def test_origin_and_host_checks_never_raise_and_accept_only_ours(
             assert (urlsplit(f"//{host}").hostname or "") in LOOPBACK_NAMES
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
+@settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40, deadline=None
+)
 @given(code=st.text(max_size=20))
 def test_any_code_gets_a_clear_answer_never_a_crash(tmp_path: Path, code: str) -> None:
     app = build_app(

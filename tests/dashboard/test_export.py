@@ -83,3 +83,18 @@ def test_a_session_without_frames_exports_the_header_only(
     assert text == "time_s,heel_n,little_toe_n,big_toe_n\n"
     holds = client.get(f"/review/{empty}/holds.csv").get_data(as_text=True)
     assert holds.splitlines() == [",".join(("hold", *HOLD_FIELDS))]
+
+
+@pytest.mark.parametrize("rows", [0, 1, export.JSON_CHUNK_ROWS, 2 * export.JSON_CHUNK_ROWS + 7])
+def test_chunked_json_parses_to_the_whole_document(
+    log: SessionLog, session_id: int, rows: int
+) -> None:
+    rng = np.random.default_rng(rows)
+    frames = np.column_stack([np.arange(rows) * 0.01, rng.uniform(0, 80, (rows, 3))])
+    summary = {"id": session_id, "exercise": "arch_hold"}
+    holds = log.holds(session_id)
+    chunks = list(export.session_json_chunks(summary, holds, frames, json.dumps))
+    # Bounded pieces: no chunk carries more than one chunk's worth of rows.
+    assert len(chunks) == 2 + -(-rows // export.JSON_CHUNK_ROWS)
+    whole = json.loads(json.dumps(export.session_document(summary, holds, frames)))
+    assert json.loads("".join(chunks)) == whole

@@ -1,0 +1,31 @@
+"""Process settings of the service: the switch interval, the number of malloc heaps."""
+
+from __future__ import annotations
+
+import platform
+import sys
+
+import pytest
+
+from firmware import process_tuning
+
+
+def test_the_switch_interval_is_shortened_and_the_old_one_returned() -> None:
+    before_s = sys.getswitchinterval()
+    try:
+        assert process_tuning.tune_for_serving() == before_s
+        assert sys.getswitchinterval() == pytest.approx(process_tuning.SWITCH_INTERVAL_S)
+    finally:
+        sys.setswitchinterval(before_s)
+
+
+@pytest.mark.skipif(
+    platform.libc_ver()[0] != "glibc", reason="mallopt(M_ARENA_MAX) is glibc's"
+)
+def test_glibc_accepts_the_heap_limit() -> None:
+    assert process_tuning.limit_malloc_arenas(process_tuning.MALLOC_ARENAS) is True
+
+
+def test_at_least_one_heap() -> None:
+    with pytest.raises(ValueError, match="arenas"):
+        process_tuning.limit_malloc_arenas(0)
