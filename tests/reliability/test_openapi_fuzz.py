@@ -231,10 +231,13 @@ def send(case: Case, device: Device) -> schemathesis.Response:
     """One request through WSGI; an exception escaping the app fails the test here."""
     # The WSGI transport takes a werkzeug client as its session (typed for requests only):
     # Flask's keeps the CSRF cookie, Origin and X-CSRF-Token armed on it.
+    # ``buffered``: werkzeug reads the answer and closes it, as a WSGI server does (an open
+    # backup file would otherwise stay open); a stream is read for STREAM_READ_S instead.
     return case.call(
         app=device.app,
         session=device.client,  # type: ignore[arg-type]
         timeout=STREAM_READ_S,
+        buffered=not is_stream(case.operation),
     )
 
 
