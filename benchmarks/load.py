@@ -44,19 +44,16 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from benchmarks.live_latency import SseClient, percentile
-from benchmarks.review_render import session_script
+from benchmarks.review_render import BEGUN, simulated_session
 from benchmarks.startup import ServiceProcess
-from insole.analysis import analyze_frames
 from insole.settings import Settings
-from insole.simulator import SimulatedFoot
 from insole.store import SessionLog
+from tests.dashboard.review_support import record_session
 
 MB = 1e6
 RATE_DROP_TARGET_PCT = 2.0
@@ -68,7 +65,6 @@ LATE_S = 0.1
 for an answer)."""
 SKIP_S = 1.0
 """A request that could not be sent within this time of its slot is skipped (counted)."""
-SESSION_RATE_HZ = 100.0
 HTML = "text/html,application/xhtml+xml,*/*;q=0.8"
 
 
@@ -102,26 +98,18 @@ class LoadPlan:
 def make_sessions(path: Path, count: int, minutes: float) -> list[int]:
     """``count`` finished arch-hold sessions of ``minutes`` each in a new session log."""
     settings = Settings()
-    frame_list = list(SimulatedFoot(session_script(minutes), seed=3).frames(SESSION_RATE_HZ))
-    holds = analyze_frames(frame_list, settings).holds
-    frames = np.array(frame_list, dtype=np.float64)
-    ids = []
+    frames, holds = simulated_session(minutes, 3, settings)
     with SessionLog(path) as log:
-        for n in range(count):
-            begun = datetime(2026, 11, 2, 9, 0, tzinfo=UTC) + timedelta(days=n)
-            session_id = log.start_session(
-                started_at=begun,
-                exercise="arch_hold",
-                foot="right",
-                source="emulated",
-                settings=settings.to_dict(),
+        return [
+            record_session(
+                log,
+                started_at=BEGUN + timedelta(days=n),
+                frames=frames,
+                holds=holds,
+                settings=settings,
             )
-            log.append_frames(session_id, frames)
-            for hold in holds:
-                log.add_hold(session_id, hold)
-            log.end_session(session_id, begun + timedelta(seconds=float(frames[-1, 0])))
-            ids.append(session_id)
-    return ids
+            for n in range(count)
+        ]
 
 
 def request_cycle(session_ids: list[int]) -> list[str]:

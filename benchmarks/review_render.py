@@ -15,20 +15,25 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dashboard import create_app
 from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from insole.analysis import analyze_frames
+from insole.records import Hold
 from insole.settings import Settings
 from insole.sim_script import Script
 from insole.simulator import SimulatedFoot
 from insole.store import SessionLog
+from tests.dashboard.review_support import record_session
 
 RATE_HZ = 100.0
+BEGUN = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+"""When the first benchmark session started."""
 TARGET_S = 1.0
 
 
@@ -43,6 +48,15 @@ def session_script(minutes: float) -> Script:
         elapsed_s += 20.0
         n += 1
     return Script.parse("; ".join(parts))
+
+
+def simulated_session(
+    minutes: float, seed: int, settings: Settings
+) -> tuple[NDArray[np.float64], list[Hold]]:
+    """Frames (time, three forces) of a simulated ``session_script`` and the holds found in it."""
+    frame_list = list(SimulatedFoot(session_script(minutes), seed=seed).frames(RATE_HZ))
+    holds = analyze_frames(frame_list, settings).holds
+    return np.array(frame_list, dtype=np.float64), holds
 
 
 def timed(action: Callable[[], object], runs: int) -> list[float]:
@@ -72,28 +86,16 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     started = time.perf_counter()
-    foot = SimulatedFoot(session_script(args.minutes), seed=7)
-    frame_list = list(foot.frames(RATE_HZ))
-    holds = analyze_frames(frame_list, settings).holds
-    frames = np.array(frame_list, dtype=np.float64)
+    frames, holds = simulated_session(args.minutes, 7, settings)
     print(
         f"simulated {len(frames)} frames ({frames[-1, 0] / 60:.1f} min at {RATE_HZ:g} Hz), "
         f"{len(holds)} holds ({sum(h.outcome == 'correct' for h in holds)} correct) "
         f"in {time.perf_counter() - started:.1f} s"
     )
     with tempfile.TemporaryDirectory() as folder, SessionLog(Path(folder) / "s.sqlite3") as log:
-        begun = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-        session_id = log.start_session(
-            started_at=begun,
-            exercise="arch_hold",
-            foot="right",
-            source="emulated",
-            settings=settings.to_dict(),
+        session_id = record_session(
+            log, started_at=BEGUN, frames=frames, holds=holds, settings=settings
         )
-        log.append_frames(session_id, frames)
-        for hold in holds:
-            log.add_hold(session_id, hold)
-        log.end_session(session_id, begun + timedelta(seconds=float(frames[-1, 0])))
         client = local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log))
 
         def page(url: str) -> Callable[[], object]:

@@ -17,13 +17,10 @@ The service process helper here (``ServiceProcess``) is also used by
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from tests.browser.service import Service
+
 REPO = Path(__file__).resolve().parents[1]
 POLL_S = 0.005
 START_TIMEOUT_S = 60.0
@@ -44,48 +43,11 @@ FIRST_FRAME_TARGET_S = 2.0
 about 30 s there from power-on of the service to live numbers on the tablet)."""
 
 
-def free_port() -> int:
-    """A loopback TCP port that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class ServiceProcess:
-    """``insole-monitor serve`` in a subprocess over a temporary data directory."""
+class ServiceProcess(Service):
+    """``insole-monitor serve`` (no GPIO) in a subprocess over its own temporary data directory."""
 
     def __init__(self, args: Sequence[str] = ("--source", "emulated")) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.data_dir = Path(tempfile.mkdtemp(prefix="insole-bench-"))
-        self.command = [
-            sys.executable,
-            "-m",
-            "firmware.cli",
-            "serve",
-            "--no-gpio",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(self.data_dir),
-            *args,
-        ]
-        self.launched_s = 0.0
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def launch(self) -> None:
-        """Start the process; ``launched_s`` is the monotonic time just before."""
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        env.pop("INSOLE_ADC_BACKEND", None)
-        log = (self.data_dir / "service.log").open("wb")
-        with log:
-            self.launched_s = time.monotonic()
-            self.proc = subprocess.Popen(
-                self.command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+        super().__init__(Path(tempfile.mkdtemp(prefix="insole-bench-")), ("--no-gpio", *args))
 
     def get_json(self, path: str, timeout_s: float = 5.0) -> object:
         """GET a JSON route of the running service."""
@@ -145,20 +107,11 @@ class ServiceProcess:
 
     def log_tail(self) -> str:
         """The end of the service's output."""
-        path = self.data_dir / "service.log"
-        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+        return self.log() if self.log_path.exists() else ""
 
-    def stop(self) -> None:
-        """SIGTERM (a clean shutdown, as systemd does), then remove the data directory."""
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-            self.proc = None
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the process, then remove the data directory."""
+        super().stop(sig)
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def __enter__(self) -> ServiceProcess:

@@ -15,15 +15,13 @@ from flask import (
     abort,
     current_app,
     jsonify,
-    make_response,
     request,
     stream_with_context,
 )
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from dashboard import export
-from dashboard.api_errors import error_response
+from dashboard.api_errors import RefusedRequestError, answer_errors_in_json
 from dashboard.context import get_log
 from dashboard.forms import current_translate, row_id
 from dashboard.review_data import get_summary, load_session, summary_dict, weekly
@@ -62,7 +60,7 @@ def list_sessions() -> ResponseReturnValue:
     if raw is not None and runner_id is None:
         # A filter that cannot be read must not quietly answer with everyone's sessions.
         message = f"runner must be a runner's id (a whole number from 1), got {raw!r:.40}"
-        abort(make_response(error_response(400, message, "runner")))
+        raise RefusedRequestError(400, message, "runner")
     return jsonify(sessions=all_summaries(get_log(), runner_id=runner_id))
 
 
@@ -99,7 +97,4 @@ def delete(session_id: int) -> ResponseReturnValue:
     return "", 204
 
 
-@bp.errorhandler(HTTPException)
-def json_error(err: HTTPException) -> ResponseReturnValue:
-    """Errors of the API as JSON, with the reason in words."""
-    return error_response(err.code or 500, str(err.description))
+answer_errors_in_json(bp)

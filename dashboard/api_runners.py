@@ -24,10 +24,9 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
 from dashboard import api_review, runner_data
-from dashboard.api_errors import error_response
+from dashboard.api_errors import RefusedRequestError, answer_errors_in_json
 from dashboard.context import get_log, get_monitor
 from insole.errors import InsoleError, SettingsError
 from insole.programme import ProgrammeError
@@ -39,37 +38,29 @@ bp = Blueprint("runners_api", __name__, url_prefix="/api/runners")
 PROFILE_FIELDS = ("name", "foot", "targets")
 
 
-class _RefusedError(Exception):
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
-
-
 def _body(allowed: tuple[str, ...]) -> Mapping[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, Mapping):
-        raise _RefusedError(400, "the request body must be a JSON object", "body")
+        raise RefusedRequestError(400, "the request body must be a JSON object", "body")
     unknown = sorted(set(body) - set(allowed))
     if unknown:
-        raise _RefusedError(
+        raise RefusedRequestError(
             400, f"unknown field {unknown[0]!r}; allowed: {', '.join(allowed)}", unknown[0]
         )
     return body
 
 
-def _domain(err: InsoleError) -> _RefusedError:
+def _domain(err: InsoleError) -> RefusedRequestError:
     """A domain refusal as the API's answer."""
     if isinstance(err, RunnerNotFoundError):
-        return _RefusedError(404, str(err))
+        return RefusedRequestError(404, str(err))
     if isinstance(err, ProgrammeError):
-        return _RefusedError(400, err.message, err.path)
+        return RefusedRequestError(400, err.message, err.path)
     if isinstance(err, SettingsError):
-        return _RefusedError(400, err.message, err.field)
+        return RefusedRequestError(400, err.message, err.field)
     if isinstance(err, LogInputError) and "exists already" in str(err):
-        return _RefusedError(409, str(err), "name")
-    return _RefusedError(400, str(err))
+        return RefusedRequestError(409, str(err), "name")
+    return RefusedRequestError(400, str(err))
 
 
 def _with_programme(runner: Any) -> dict[str, Any]:
@@ -116,7 +107,7 @@ def select() -> ResponseReturnValue:
     """Switch the device to a runner (``null``: nobody); refused while a set runs."""
     body = _body(("runner_id",))
     if "runner_id" not in body:  # an empty body must not quietly switch to nobody
-        raise _RefusedError(
+        raise RefusedRequestError(
             400, "runner_id is required: a runner's id, or null for nobody", "runner_id"
         )
     runner_id = body.get("runner_id")
@@ -125,7 +116,7 @@ def select() -> ResponseReturnValue:
         or not isinstance(runner_id, int)
         or not 1 <= runner_id <= MAX_ROW_ID  # beyond 64 bits SQLite raised OverflowError
     ):
-        raise _RefusedError(
+        raise RefusedRequestError(
             400,
             f"runner_id must be a runner's id (a whole number from 1) or null, got {runner_id!r}",
             "runner_id",
@@ -134,9 +125,9 @@ def select() -> ResponseReturnValue:
     try:
         monitor.select_runner(runner_id)
     except RunnerNotFoundError as err:
-        raise _RefusedError(404, str(err), "runner_id") from err
+        raise RefusedRequestError(404, str(err), "runner_id") from err
     except InsoleError as err:  # SetStateError: a set is running
-        raise _RefusedError(409, str(err), "runner_id") from err
+        raise RefusedRequestError(409, str(err), "runner_id") from err
     return current()
 
 
@@ -167,7 +158,7 @@ def delete(runner_id: int) -> ResponseReturnValue:
     try:
         runner_data.delete_runner(get_log(), runner_id)
     except runner_data.RunnerBusyError as err:
-        raise _RefusedError(409, str(err)) from err
+        raise RefusedRequestError(409, str(err)) from err
     except InsoleError as err:
         raise _domain(err) from err
     return "", 204
@@ -198,13 +189,4 @@ def trend(runner_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.errorhandler(_RefusedError)
-def refused(err: _RefusedError) -> ResponseReturnValue:
-    """A refused request: what was wrong, the field at fault."""
-    return error_response(err.status, err.message, err.field)
-
-
-@bp.errorhandler(HTTPException)
-def http_error(err: HTTPException) -> ResponseReturnValue:
-    """Other HTTP errors (503 without a monitor, 405) as JSON too."""
-    return error_response(err.code or 500, str(err.description))
+answer_errors_in_json(bp)

@@ -12,9 +12,8 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
-from dashboard.api_errors import error_response
+from dashboard.api_errors import RefusedRequestError, answer_errors_in_json
 from dashboard.context import get_log, get_monitor
 from insole.calibration import Calibration, fit_curve
 from insole.errors import CalibrationError, SettingsError
@@ -24,14 +23,12 @@ from insole.settings import FOOT_SIDES, LANGUAGES, RANGES
 
 bp = Blueprint("settings_api", __name__, url_prefix="/api")
 
-class ApiError(Exception):
+
+class ApiError(RefusedRequestError):
     """A request the API refuses, with the field at fault (answered as 400)."""
 
     def __init__(self, field: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.status = status
+        super().__init__(status, message, field)
 
 
 def _json_body() -> Mapping[str, Any]:
@@ -146,13 +143,4 @@ def save_calibration() -> ResponseReturnValue:
     return jsonify(id=calibration_id, calibration=calibration.to_dict()), 201
 
 
-@bp.errorhandler(ApiError)
-def api_error(err: ApiError) -> ResponseReturnValue:
-    """A refused request: the field at fault and what is allowed."""
-    return error_response(err.status, err.message, err.field)
-
-
-@bp.errorhandler(HTTPException)
-def http_error(err: HTTPException) -> ResponseReturnValue:
-    """Other HTTP errors (503 without a monitor, 405) as JSON too."""
-    return error_response(err.code or 500, str(err.description))
+answer_errors_in_json(bp)

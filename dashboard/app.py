@@ -14,6 +14,7 @@ from dashboard import (
     access,
     banners,
     data_admin,
+    guided,
     i18n,
     live,
     review,
@@ -62,6 +63,7 @@ def create_app(
     app.register_error_handler(HTTPException, _api_errors_as_json)
 
     app.register_blueprint(live.bp)
+    app.register_blueprint(guided.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(runners_views.bp)

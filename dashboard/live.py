@@ -24,7 +24,7 @@ set runs or taring before the first reading):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -47,6 +47,7 @@ from dashboard.access import still_allowed_checker
 from dashboard.api_errors import error_response
 from dashboard.context import get_monitor
 from insole.errors import CalibrationError, InsoleError, StorageError
+from insole.exercises import MODES
 from insole.frames import SENSORS
 from insole.settings import EXERCISES, FOOT_SIDES
 
@@ -56,7 +57,10 @@ CAPTURE_DURATION_S = (1.0, 10.0)
 """Allowed length of a personal-target capture (a few seconds of a correct hold)."""
 DEFAULT_CAPTURE_S = 3.0
 LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600
-JS_TEXT_PREFIXES = ("cue.", "live.", "banner.", "sensor.", "outcome.", "foot.", "exercise.")
+JS_TEXT_PREFIXES = (
+    "cue.", "live.", "banner.", "sensor.", "outcome.", "foot.", "exercise.", "phase.", "rep.",
+    "band.",
+)
 """Catalogue keys the page script needs (handed over in a data attribute, not fetched)."""
 
 
@@ -75,7 +79,8 @@ def json_body() -> dict[str, Any]:
     return data
 
 
-def _choice(body: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
+def choice(body: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> str | None:
+    """The body's ``name`` if given (400 unless it is one of ``allowed``), else ``None``."""
     value = body.get(name)
     if value is None:
         return None
@@ -84,7 +89,8 @@ def _choice(body: Mapping[str, Any], name: str, allowed: tuple[str, ...]) -> str
     return str(value)
 
 
-def _reject_unknown(body: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+def reject_unknown(body: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    """Stop the request on a field outside ``allowed`` (a typo never silently does nothing)."""
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         names = ", ".join(allowed) if allowed else "none"
@@ -93,8 +99,13 @@ def _reject_unknown(body: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
 
 def _call_monitor(action: str, *args: Any, **kwargs: Any) -> Any:
     """Run a monitor action, turning domain errors into JSON answers (never a 500)."""
+    return device_action(getattr(get_monitor(), action), *args, **kwargs)
+
+
+def device_action(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run an action of the device, turning domain errors into JSON answers (never a 500)."""
     try:
-        return getattr(get_monitor(), action)(*args, **kwargs)
+        return action(*args, **kwargs)
     except CalibrationError as err:  # readings unfit (a foot on the insole while taring): a state
         bad_request(str(err), status=409)
     except ValueError as err:  # SettingsError and other rejected values
@@ -116,6 +127,8 @@ def page_config(monitor: Any) -> dict[str, Any]:
         "hold_target_s": settings.hold_target_s,
         "rep_target": settings.rep_target,
         "min_share": settings.min_share,
+        "ml_shift_limit": settings.ml_shift_limit,
+        "modes": {name: info.to_dict() for name, info in MODES.items()},
         "personal_target": (
             None if settings.personal_target is None else list(settings.personal_target)
         ),
@@ -135,8 +148,13 @@ def page() -> str:
     return render_template(
         "live.html",
         config=page_config(monitor),
-        js_texts={key: text for key, text in texts.items() if key.startswith(JS_TEXT_PREFIXES)},
+        js_texts=js_texts(texts, JS_TEXT_PREFIXES),
     )
+
+
+def js_texts(texts: Mapping[str, str], prefixes: tuple[str, ...]) -> dict[str, str]:
+    """The catalogue entries a page script needs (handed over in a data attribute)."""
+    return {key: text for key, text in texts.items() if key.startswith(prefixes)}
 
 
 @bp.get("/api/stream")
@@ -186,9 +204,9 @@ def latest() -> Response:
 def start_set() -> Response:
     """Start a set (a logged session) with the given or the configured exercise and foot."""
     body = json_body()
-    _reject_unknown(body, ("exercise", "foot"))
-    exercise = _choice(body, "exercise", EXERCISES)
-    foot = _choice(body, "foot", FOOT_SIDES)
+    reject_unknown(body, ("exercise", "foot"))
+    exercise = choice(body, "exercise", EXERCISES)
+    foot = choice(body, "foot", FOOT_SIDES)
     session_id = _call_monitor("start_set", exercise=exercise, foot=foot)
     return jsonify({"session_id": session_id})
 
@@ -196,7 +214,7 @@ def start_set() -> Response:
 @bp.post("/api/set/stop")
 def stop_set() -> Response:
     """Stop the running set; 409 when none runs."""
-    _reject_unknown(json_body(), ())
+    reject_unknown(json_body(), ())
     summary = _call_monitor("stop_set")
     return jsonify({"stopped": True, **(summary or {})})
 
@@ -204,7 +222,7 @@ def stop_set() -> Response:
 @bp.post("/api/tare")
 def tare() -> Response:
     """Zero the sensors (the foot must be lifted)."""
-    _reject_unknown(json_body(), ())
+    reject_unknown(json_body(), ())
     return jsonify(sse.sanitise(_call_monitor("tare")))
 
 
@@ -212,7 +230,7 @@ def tare() -> Response:
 def capture_target() -> Response:
     """Record a few seconds of a correct hold as the personal target."""
     body = json_body()
-    _reject_unknown(body, ("duration_s",))
+    reject_unknown(body, ("duration_s",))
     duration_s = body.get("duration_s", DEFAULT_CAPTURE_S)
     low, high = CAPTURE_DURATION_S
     if (

@@ -140,15 +140,21 @@ def _list_page(form: Form | None = None, status: int = 200) -> ResponseReturnVal
     )
 
 
+def _profile_form() -> tuple[Form, str | None]:
+    """The posted runner profile: the form (errors marked on it) and the foot if valid."""
+    form = Form(request.form, current_translate())
+    foot = form.choice("foot", FOOT_SIDES)
+    if not form.text("name"):
+        form.error("name", form.t("runners.name_rule", max=MAX_NAME_CHARS))
+    return form, foot
+
+
 @bp.route("/runners/", methods=["GET", "POST"])
 def runners() -> ResponseReturnValue:
     """The runners; POST adds one (``name``, ``foot``)."""
     if request.method == "GET":
         return _list_page()
-    form = Form(request.form, current_translate())
-    foot = form.choice("foot", FOOT_SIDES)
-    if not form.text("name"):
-        form.error("name", form.t("runners.name_rule", max=MAX_NAME_CHARS))
+    form, foot = _profile_form()
     if form.ok and foot is not None:
         try:
             added = runner_data.add_runner(get_log(), form.text("name"), foot)
@@ -230,10 +236,7 @@ def runner(runner_id: int) -> ResponseReturnValue:
     current = _runner_or_404(runner_id)
     if request.method == "GET":
         return _runner_page(current)
-    form = Form(request.form, current_translate())
-    foot = form.choice("foot", FOOT_SIDES)
-    if not form.text("name"):
-        form.error("name", form.t("runners.name_rule", max=MAX_NAME_CHARS))
+    form, foot = _profile_form()
     if form.ok and foot is not None:
         try:
             runner_data.update_runner(get_log(), runner_id, name=form.text("name"), foot=foot)

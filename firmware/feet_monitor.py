@@ -36,17 +36,18 @@ from typing import Any, TypeVar
 from firmware.feet_adc import FeetFrame, FootAdcError
 from firmware.monitor import (
     LOG_BATCH_FRAMES,
-    TARE_WINDOW_S,
     WRITER_TIMEOUT_S,
     Monitor,
     SetStateError,
     _ended_at,
     _OpenSet,
+    check_set_targets,
     merge_health,
     start_watch,
+    tare_on,
 )
 from insole.bilateral import MIN_PAIR_N, Bilateral, BilateralFrame
-from insole.calibration import Calibration, check_drift
+from insole.calibration import Calibration
 from insole.exercises.base import LiveView
 from insole.frames import SENSORS, Frame, VoltsFrame
 from insole.holds import Event
@@ -127,6 +128,11 @@ class FeetMonitor(Monitor):
         """The last two-foot frame event, or ``None`` before the first scan."""
         last = self._last_feet
         return None if last is None else last.to_json(self._set is not None)
+
+    def clock_s(self) -> float | None:
+        """The newest scan's time (the monitor's clock, as for one insole)."""
+        last = self._last_feet
+        return None if last is None else last.t_s
 
     def calibration_of(self, side: str) -> Calibration:
         """The calibration in force for ``side`` (each foot is tared on its own)."""
@@ -276,32 +282,33 @@ class FeetMonitor(Monitor):
 
     # -- user actions -----------------------------------------------------------------
 
-    def start_set(self, exercise: str | None = None, foot: str | None = None) -> int:
+    def start_set(
+        self,
+        exercise: str | None = None,
+        foot: str | None = None,
+        *,
+        targets: Mapping[str, Any] | None = None,
+    ) -> int:
         """Start a set on both feet: two linked sessions; returns the left one's id.
 
         ``foot`` is ignored (both feet are measured); the right session's id is in
-        ``status()["set"]["session_ids"]`` and in the ``set_started`` event.
+        ``status()["set"]["session_ids"]`` and in the ``set_started`` event. ``targets``
+        as for one insole (a guided step's reps and hold, this set only).
         """
         exercise = exercise or self._settings.exercise
         if exercise not in EXERCISES:
             raise SetStateError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
+        runner_settings = self._runner_settings(self._settings, exercise)
+        set_targets = check_set_targets(runner_settings, targets or {})
         with self._lock:
-            if self._set is not None or self._starting:
-                running = "starting" if self._set is None else f"session {self._set.session_id}"
-                raise SetStateError(f"a set is already running ({running})")
-            self._starting = True
-            started_at = self._wall_clock()
+            started_at = self._claim_start()
             runner_id = None if self._runner is None else self._runner.id
             futures = {
-                side: self._writer.call(
-                    SessionLog.start_session,
-                    started_at=started_at,
-                    exercise=exercise,
-                    foot=side,
-                    source=self.source.kind,
-                    settings=self._settings.replace(foot=side).to_dict(),
-                    calibration_id=self._calibration_id,
-                    runner_id=runner_id,
+                side: self._open_session(
+                    started_at,
+                    exercise,
+                    side,
+                    runner_settings.replace(foot=side, **set_targets),
                 )
                 for side in SIDES
             }
@@ -309,12 +316,7 @@ class FeetMonitor(Monitor):
             try:
                 ids = {side: int(f.result(WRITER_TIMEOUT_S)) for side, f in futures.items()}
             except RunnerNotFoundError as err:
-                # As with one insole: the runner is gone, the device is back to nobody.
-                self._forget_runner()
-                raise SetStateError(
-                    "the chosen runner no longer exists; the device is back to no runner: "
-                    "choose a runner or start the set again"
-                ) from err
+                raise self._runner_gone() from err
             for side, other in (("left", "right"), ("right", "left")):
                 self._writer.call(
                     SessionLog.set_session_meta,
@@ -326,11 +328,11 @@ class FeetMonitor(Monitor):
             with self._lock:
                 self._starting = False
         with self._lock:
-            self._both = self._new_bilateral(exercise)
+            self._both = self._new_bilateral(exercise, set_targets)
             self._t0_s = None
             for side in SIDES:
                 self._feet[side].open_set = _OpenSet(
-                    ids[side], exercise, side, None, [], started_at=started_at
+                    ids[side], exercise, side, None, [], started_at=started_at, targets=set_targets
                 )
             self._set = self._feet["left"].open_set
         self._publish(
@@ -355,14 +357,7 @@ class FeetMonitor(Monitor):
             for side, records in (("left", left_records), ("right", right_records)):
                 open_set = self._feet[side].open_set
                 assert open_set is not None
-                for record in records:
-                    if isinstance(record, Hold):
-                        self._log_hold(open_set, record)
-                    else:
-                        self._log_rep(open_set, record.to_dict())
-                if open_set.frames:
-                    self._writer.frames(open_set.session_id, open_set.frames)
-                    open_set.frames = []
+                self._write_out(open_set, records)
             symmetry = self._both.symmetry().to_dict()
             per_foot: dict[str, Any] = {}
             done = []
@@ -409,13 +404,7 @@ class FeetMonitor(Monitor):
             result: dict[str, Any] = {"feet": {}}
             for side in SIDES:
                 foot = self._feet[side]
-                newest = foot.recent[-1].t_s
-                window = [f for f in foot.recent if f.t_s >= newest - TARE_WINDOW_S]
-                mean = [sum(f[i + 1] for f in window) / len(window) for i in range(3)]
-                previous = foot.calibration
-                tared = previous.with_tare(mean)
-                drift = check_drift(previous.tare_n, tared.tare_n)
-                warning = drift.warning if any(previous.tare_n) else None
+                tared, warning = tare_on(foot.recent, foot.calibration)
                 future = self._writer.call(
                     SessionLog.save_calibration, tared.to_dict(), f"tare {side}",
                     self._wall_clock(),
@@ -483,10 +472,12 @@ class FeetMonitor(Monitor):
 
     # -- internals --------------------------------------------------------------------
 
-    def _new_bilateral(self, mode: str | None) -> Bilateral:
+    def _new_bilateral(
+        self, mode: str | None, targets: Mapping[str, Any] | None = None
+    ) -> Bilateral:
         return Bilateral(
             mode,
-            self._runner_settings(self._settings, mode),
+            self._runner_settings(self._settings, mode).replace(**(targets or {})),
             left_calibration=self._feet["left"].calibration,
             right_calibration=self._feet["right"].calibration,
         )
@@ -520,8 +511,7 @@ class FeetMonitor(Monitor):
             open_set.frames.append(Frame(t - t0, *force))
             open_set.last_t_s = t
             if len(open_set.frames) >= LOG_BATCH_FRAMES:
-                self._writer.frames(open_set.session_id, open_set.frames)
-                open_set.frames = []
+                self._flush_frames(open_set)
 
     def _handle_foot_events(self, side: str, events: tuple[Event, ...] | list[Event]) -> None:
         open_set = self._feet[side].open_set

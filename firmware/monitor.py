@@ -17,22 +17,24 @@ import dataclasses
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from firmware.broadcast import Broadcaster, Subscription
 from firmware.errors import HardwareError
+from firmware.guided import GuidedHub
 from firmware.log_writer import LogWriter
 from insole.calibration import Calibration, check_drift
-from insole.errors import InsoleError
+from insole.errors import InsoleError, SettingsError
 from insole.exercises import ExerciseCounter, make_counter
 from insole.exercises.arch_hold import ArchHold
 from insole.exercises.base import LiveView
 from insole.frames import SENSORS, Frame, VoltsFrame
 from insole.holds import Event
-from insole.programme import DEFAULT_PROGRAMME, Programme
+from insole.programme import DEFAULT_PROGRAMME, Programme, step_settings
 from insole.records import Hold
 from insole.resources import Closeable
 from insole.runners import Runner, Runners
@@ -57,6 +59,11 @@ so the monitor times the loss itself. A lone failed scan (a transient bus error,
 must not flash the fault LED or sound the fault tone; a chip that is gone must show
 within a second."""
 WRITER_TIMEOUT_S = 10.0
+SET_TARGET_FIELDS = ("rep_target", "set_done_at", "hold_target_s")
+"""Settings a set may override for itself (a guided set takes its step's reps and hold)."""
+
+Listener = Callable[[str, dict[str, Any]], None]
+
 REPLACE_TIMEOUT_S = 600.0
 """Longest wait for a restore or "delete all" (a large backup on an SD card takes a while)."""
 
@@ -113,6 +120,7 @@ class _OpenSet:
     frames: list[Frame]
     started_at: datetime
     last_t_s: float | None = None  # monitor time of the set's latest frame
+    targets: dict[str, Any] = dataclasses.field(default_factory=dict)  # per-set settings
 
 
 class Monitor(Closeable):
@@ -168,7 +176,10 @@ class Monitor(Closeable):
         self._adc_timer: threading.Timer | None = None
         self._broadcast = Broadcaster(self._frame_json)
         self._writer = LogWriter(store, on_state=self._on_logging_state)
+        self._listeners: tuple[Listener, ...] = ()
         self._closed = False
+        self.guided = GuidedHub(self)
+        """The guided session (``firmware.guided``): its state lives here, not in a tablet."""
 
     # -- read side ------------------------------------------------------------------
 
@@ -197,6 +208,35 @@ class Monitor(Closeable):
         """The last frame event, or ``None`` before the first frame."""
         last = self._last
         return None if last is None else self._frame_json(last)
+
+    def clock_s(self) -> float | None:
+        """The monitor's clock: the time of the newest frame (``None`` before the first).
+
+        Frame times come from the sampler's monotonic clock, so timers driven by it (the
+        guided session's rests) run with the measurements and tests can drive them with
+        frames.
+        """
+        last = self._last
+        return None if last is None else last.t_s
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(kind, data)`` for every event (not frames); returns the remover.
+
+        It may be called on the sampling thread with the monitor's lock held: it must
+        return at once and must not call back into the monitor (queue the work instead).
+        """
+        with self._lock:
+            self._listeners = (*self._listeners, listener)
+
+        def remove() -> None:
+            with self._lock:
+                self._listeners = tuple(x for x in self._listeners if x is not listener)
+
+        return remove
+
+    def publish(self, kind: str, data: dict[str, Any]) -> None:
+        """Send an event to every subscriber (used by the guided session for ``guided``)."""
+        self._publish(kind, data)
 
     def latest_raw(self) -> dict[str, Any] | None:
         """The last raw reading: volts and untared forces (for the calibration wizard)."""
@@ -284,8 +324,7 @@ class Monitor(Closeable):
                 open_set.frames.append(Frame(t - open_set.t0_s, h, lt, bt))
                 open_set.last_t_s = t
                 if len(open_set.frames) >= LOG_BATCH_FRAMES:
-                    self._writer.frames(open_set.session_id, open_set.frames)
-                    open_set.frames = []
+                    self._flush_frames(open_set)
             if state.events:
                 self._handle_events(state.events)
             if self._capture is not None:
@@ -366,52 +405,51 @@ class Monitor(Closeable):
 
     # -- user actions -----------------------------------------------------------------
 
-    def start_set(self, exercise: str | None = None, foot: str | None = None) -> int:
-        """Start a set (a logged session); returns its id."""
+    def start_set(
+        self,
+        exercise: str | None = None,
+        foot: str | None = None,
+        *,
+        targets: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Start a set (a logged session); returns its id.
+
+        ``targets`` overrides ``rep_target``, ``set_done_at`` and ``hold_target_s`` for
+        this set only (a guided set's step); nothing is saved. ``set_done_at`` follows a
+        smaller ``rep_target`` down. Bad targets raise ``SettingsError`` naming the field.
+        """
         exercise = exercise or self._settings.exercise
         foot = foot or self._default_foot()
         if exercise not in EXERCISES:
             raise SetStateError(f"exercise must be one of {', '.join(EXERCISES)}, got {exercise!r}")
         if foot not in FOOT_SIDES:
             raise SetStateError(f"foot must be one of {', '.join(FOOT_SIDES)}, got {foot!r}")
+        # The runner's programme targets for the exercise, then the set's own (a guided
+        # step, which already carries the runner's targets).
+        effective = self._runner_settings(self._settings, exercise)
+        set_targets = check_set_targets(effective, targets or {})
+        effective = effective.replace(**set_targets)
         with self._lock:
             if self._replacing:
                 raise SetStateError("the stored data is being replaced: try again in a moment")
-            if self._set is not None or self._starting:
-                running = "starting" if self._set is None else f"session {self._set.session_id}"
-                raise SetStateError(f"a set is already running ({running})")
-            self._starting = True
-            started_at = self._wall_clock()
-            future = self._writer.call(
-                SessionLog.start_session,
-                started_at=started_at,
-                exercise=exercise,
-                foot=foot,
-                source=self.source.kind,
-                settings=self._settings.to_dict(),
-                calibration_id=self._calibration_id,
-                runner_id=None if self._runner is None else self._runner.id,
-            )
+            started_at = self._claim_start()
+            future = self._open_session(started_at, exercise, foot, effective)
         try:
             # Waited for outside the lock: the commit's fsync must not stall sampling.
             session_id = int(future.result(WRITER_TIMEOUT_S))
         except RunnerNotFoundError as err:
-            # The runner was deleted behind the monitor's back (e.g. all data deleted):
-            # fall back to nobody, say so, and let the user start again knowingly.
-            self._forget_runner()
-            raise SetStateError(
-                "the chosen runner no longer exists; the device is back to no runner: "
-                "choose a runner or start the set again"
-            ) from err
+            raise self._runner_gone() from err
         finally:
             with self._lock:
                 self._starting = False
         with self._lock:
             # A fresh counter for the set's exercise (the mode may differ from the last set).
             self._counter = make_counter(
-                exercise, self._runner_settings(self._settings, exercise), self._calibration
+                exercise, effective, self._calibration
             )
-            self._set = _OpenSet(session_id, exercise, foot, None, [], started_at=started_at)
+            self._set = _OpenSet(
+                session_id, exercise, foot, None, [], started_at=started_at, targets=set_targets
+            )
             runner_id = None if self._runner is None else self._runner.id
         self._publish(
             "set_started",
@@ -426,14 +464,7 @@ class Monitor(Closeable):
             open_set = self._set
             if open_set is None:
                 raise SetStateError("no set is running")
-            for record in self._counter.finish():
-                if isinstance(record, Hold):
-                    self._log_hold(open_set, record)
-                else:
-                    self._log_rep(open_set, record.to_dict())
-            if open_set.frames:
-                self._writer.frames(open_set.session_id, open_set.frames)
-                open_set.frames = []
+            self._write_out(open_set, self._counter.finish())
             counts = self._counter.summary()
             summary = {
                 "session_id": open_set.session_id,
@@ -463,13 +494,7 @@ class Monitor(Closeable):
         with self._lock:
             if not self._recent:
                 raise SetStateError("no readings yet: is the insole connected?")
-            newest = self._recent[-1].t_s
-            window = [f for f in self._recent if f.t_s >= newest - TARE_WINDOW_S]
-            mean = [sum(f[i + 1] for f in window) / len(window) for i in range(3)]
-            previous = self._calibration
-            tared = previous.with_tare(mean)
-            drift = check_drift(previous.tare_n, tared.tare_n)
-            warning = drift.warning if any(previous.tare_n) else None
+            tared, warning = tare_on(self._recent, self._calibration)
             created = self._wall_clock()
             future = self._writer.call(
                 SessionLog.save_calibration, tared.to_dict(), "tare", created
@@ -642,6 +667,7 @@ class Monitor(Closeable):
                 # would keep the process alive): what was written stays, and the session
                 # is marked interrupted at the next start.
                 log.error("could not end the running set cleanly: %s", err)
+        self.guided.close()
         self._writer.close()
         self._broadcast.close_all()
         if self._feedback is not None:
@@ -654,7 +680,10 @@ class Monitor(Closeable):
         """Swap in new settings/calibration, keeping the running set's count."""
         if settings != self._settings:
             mode = self._counter.mode
-            effective = self._runner_settings(settings, mode)
+            open_set = self._set
+            # A running set keeps its own targets (a guided step's reps and hold).
+            targets = {} if open_set is None else open_set.targets
+            effective = self._runner_settings(settings, mode).replace(**targets)
             counter = make_counter(mode, effective, calibration)
             old, new = self._counter, counter
             if isinstance(old, ArchHold) and isinstance(new, ArchHold):
@@ -675,13 +704,7 @@ class Monitor(Closeable):
         step = None if runner is None else runner.programme().step_for(mode or "arch_hold")
         if step is None:
             return settings
-        changes: dict[str, Any] = {
-            "rep_target": step.reps,
-            "set_done_at": min(settings.set_done_at, step.reps),
-        }
-        if step.hold_s is not None:
-            changes["hold_target_s"] = step.hold_s
-        return settings.replace(**changes)
+        return settings.replace(**step_settings(step, settings))
 
     def _forget_runner(self) -> None:
         """Drop a runner that is gone from the log: the device calibration comes back."""
@@ -744,13 +767,60 @@ class Monitor(Closeable):
                 published = {**data, "session_id": open_set.session_id}
             self._publish(kind, published)
 
+    def _claim_start(self) -> datetime:
+        """Under the lock: refuse a second set, mark one as starting; its start time."""
+        if self._set is not None or self._starting:
+            running = "starting" if self._set is None else f"session {self._set.session_id}"
+            raise SetStateError(f"a set is already running ({running})")
+        self._starting = True
+        return self._wall_clock()
+
+    def _open_session(
+        self, started_at: datetime, exercise: str, foot: str, settings: Settings
+    ) -> Future[Any]:
+        """Queue the session's creation for the current runner; the future gives its id."""
+        return self._writer.call(
+            SessionLog.start_session,
+            started_at=started_at,
+            exercise=exercise,
+            foot=foot,
+            source=self.source.kind,
+            settings=settings.to_dict(),
+            calibration_id=self._calibration_id,
+            runner_id=None if self._runner is None else self._runner.id,
+        )
+
+    def _runner_gone(self) -> SetStateError:
+        """The chosen runner was deleted behind the monitor's back (e.g. all data deleted).
+
+        Fall back to nobody and say so, so that the user starts again knowingly.
+        """
+        self._forget_runner()
+        return SetStateError(
+            "the chosen runner no longer exists; the device is back to no runner: "
+            "choose a runner or start the set again"
+        )
+
+    def _write_out(self, open_set: _OpenSet, records: list[Any]) -> None:
+        """Log a finished set's last records (holds or reps), then its buffered frames."""
+        for record in records:
+            if isinstance(record, Hold):
+                self._log_hold(open_set, record)
+            else:
+                self._log_rep(open_set, record.to_dict())
+        self._flush_frames(open_set)
+
+    def _flush_frames(self, open_set: _OpenSet) -> None:
+        """Hand the set's buffered frames to the writer."""
+        if open_set.frames:
+            self._writer.frames(open_set.session_id, open_set.frames)
+            open_set.frames = []
+
     def _log_hold(self, open_set: _OpenSet, hold: Hold) -> Hold:
         t0 = open_set.t0_s or 0.0
         shifted = dataclasses.replace(hold, start_s=hold.start_s - t0, end_s=hold.end_s - t0)
         # Frames first, so the hold's frames are in the log before the hold itself.
-        if open_set.frames:
-            self._writer.frames(open_set.session_id, open_set.frames)
-            open_set.frames = []
+        self._flush_frames(open_set)
         self._writer.hold(open_set.session_id, shifted)
         return shifted
 
@@ -760,9 +830,7 @@ class Monitor(Closeable):
         for key in ("start_s", "end_s", "lost_at_s"):
             if isinstance(shifted.get(key), int | float):
                 shifted[key] = shifted[key] - t0
-        if open_set.frames:
-            self._writer.frames(open_set.session_id, open_set.frames)
-            open_set.frames = []
+        self._flush_frames(open_set)
         self._writer.call(SessionLog.add_rep, open_set.session_id, shifted)
         return shifted
 
@@ -812,6 +880,8 @@ class Monitor(Closeable):
         self._broadcast.event(kind, data)
         if self._feedback is not None:
             self._feedback.handle(kind, data)
+        for listener in self._listeners:
+            listener(kind, data)
 
     def _frame_json(self, state: LiveView) -> dict[str, Any]:
         return state.to_json(set_running=self._set is not None)
@@ -827,6 +897,26 @@ def stored_settings(store: SessionLog) -> Settings:
     except InsoleError as err:
         log.warning("stored settings are not valid any more (%s): using defaults", err)
         return Settings()
+
+
+def check_set_targets(settings: Settings, targets: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked per-set overrides (``SET_TARGET_FIELDS``) over ``settings``.
+
+    ``set_done_at`` follows a smaller ``rep_target`` down; ``SettingsError`` names a field
+    that is not a set target or out of range.
+    """
+    unknown = sorted(set(targets) - set(SET_TARGET_FIELDS))
+    if unknown:
+        raise SettingsError(
+            unknown[0], f"is not a set target; allowed: {', '.join(SET_TARGET_FIELDS)}"
+        )
+    chosen = dict(targets)
+    if "rep_target" in chosen and "set_done_at" not in chosen:
+        rep_target = chosen["rep_target"]
+        if isinstance(rep_target, int) and not isinstance(rep_target, bool):
+            chosen["set_done_at"] = min(settings.set_done_at, rep_target)
+    settings.replace(**chosen)  # validates: SettingsError names the field and the range
+    return chosen
 
 
 def merge_health(health: dict[str, dict[str, str]], data: Mapping[str, Any]) -> bool:
@@ -874,6 +964,22 @@ def stored_calibration(store: SessionLog, settings: Settings) -> tuple[int | Non
         }
     )
     return None, default
+
+
+def tare_on(
+    recent: Sequence[VoltsFrame], calibration: Calibration
+) -> tuple[Calibration, str | None]:
+    """``calibration`` tared on the last ``TARE_WINDOW_S`` of ``recent`` (not empty).
+
+    Returns it with the drift warning against the previous tare (``None`` on the first tare
+    or without drift).
+    """
+    newest = recent[-1].t_s
+    window = [f for f in recent if f.t_s >= newest - TARE_WINDOW_S]
+    mean = [sum(f[i + 1] for f in window) / len(window) for i in range(3)]
+    tared = calibration.with_tare(mean)
+    drift = check_drift(calibration.tare_n, tared.tare_n)
+    return tared, drift.warning if any(calibration.tare_n) else None
 
 
 def _ended_at(open_set: _OpenSet) -> datetime:

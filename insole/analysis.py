@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from insole.exercises import make_counter, mode_info
 from insole.frames import Frame
@@ -50,6 +50,26 @@ class Analysis:
         }
 
 
+class _Counter(Protocol):
+    """What :func:`_run_in_chunks` needs: the hold pipeline and every exercise counter have it."""
+
+    def feed(self, frames: Sequence[Frame]) -> object: ...
+    def finish(self) -> object: ...
+
+
+def _run_in_chunks(
+    counter: _Counter, frames: Sequence[Frame], progress: Callable[[int, int], None] | None
+) -> float:
+    """Feed ``counter`` the whole recording chunk by chunk, finish it; the recording's length."""
+    total = len(frames)
+    for start in range(0, total, CHUNK_FRAMES):
+        counter.feed(frames[start : start + CHUNK_FRAMES])
+        if progress is not None:
+            progress(min(total, start + CHUNK_FRAMES), total)
+    counter.finish()
+    return frames[-1].t_s - frames[0].t_s if frames else 0.0
+
+
 def analyze_frames(
     frames: Sequence[Frame],
     settings: Settings | None = None,
@@ -58,14 +78,8 @@ def analyze_frames(
     """Run the hold counter over a whole recording (``progress(done, total)`` per chunk)."""
     settings = settings or Settings()
     pipeline = Pipeline(settings)
-    total = len(frames)
-    for start in range(0, total, CHUNK_FRAMES):
-        pipeline.feed(frames[start : start + CHUNK_FRAMES])
-        if progress is not None:
-            progress(min(total, start + CHUNK_FRAMES), total)
-    pipeline.finish()
-    duration = frames[-1].t_s - frames[0].t_s if frames else 0.0
-    return Analysis(list(pipeline.holds), settings, total, duration)
+    duration = _run_in_chunks(pipeline, frames, progress)
+    return Analysis(list(pipeline.holds), settings, len(frames), duration)
 
 
 def format_table(analysis: Analysis) -> str:
@@ -134,20 +148,14 @@ def analyze_exercise(
     """Run ``mode``'s counter over a whole recording (in chunks; same result as per frame)."""
     info = mode_info(mode)
     counter = make_counter(mode, settings)
-    total = len(frames)
-    for start in range(0, total, CHUNK_FRAMES):
-        counter.feed(frames[start : start + CHUNK_FRAMES])
-        if progress is not None:
-            progress(min(total, start + CHUNK_FRAMES), total)
-    counter.finish()
-    duration = frames[-1].t_s - frames[0].t_s if frames else 0.0
+    duration = _run_in_chunks(counter, frames, progress)
     return ExerciseAnalysis(
         mode,
         info.kind,
         list(counter.records),
         counter.summary(),
         counter.settings,
-        total,
+        len(frames),
         duration,
     )
 

@@ -18,6 +18,7 @@ from insole.calibration import Calibration
 from insole.frame_counter import FrameCounter
 from insole.frames import SENSORS
 from insole.holds import Event, HoldTracker, SetTally
+from insole.live_json import load_json, set_json
 from insole.records import Hold
 from insole.sensor_model import Divider
 from insole.settings import Settings
@@ -56,12 +57,7 @@ class LiveState(NamedTuple):
         cop = self.cop_mm
         tri = self.cop_tri
         return {
-            "t_s": round(self.t_s, 4),
-            "forces_n": {n: round(f, 2) for n, f in zip(SENSORS, self.forces_n, strict=True)},
-            "total_n": round(self.total_n, 2),
-            "shares": None
-            if shares is None
-            else {n: round(s, 4) for n, s in zip(SENSORS, shares, strict=True)},
+            **load_json(self.t_s, self.forces_n, self.total_n, shares),
             "cop_mm": None if cop is None else [round(cop[0], 2), round(cop[1], 2)],
             "cop_tri": None if tri is None else [round(tri[0], 4), round(tri[1], 4)],
             "balanced": self.balanced,
@@ -73,14 +69,13 @@ class LiveState(NamedTuple):
                 "elapsed_s": round(self.hold_elapsed_s, 2),
                 "target_s": self.hold_target_s,
             },
-            "set": {
-                "running": set_running,
-                "correct": self.correct,
-                "attempted": self.attempted,
-                "rep_target": self.rep_target,
-                "done_at": self.done_at,
-                "done": self.correct >= self.done_at,
-            },
+            "set": set_json(
+                running=set_running,
+                correct=self.correct,
+                attempted=self.attempted,
+                rep_target=self.rep_target,
+                done_at=self.done_at,
+            ),
             "last_hold": None if self.last_hold is None else self.last_hold.to_dict(),
         }
 

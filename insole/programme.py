@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from insole.errors import InsoleError
-from insole.settings import EXERCISES
+from insole.settings import EXERCISES, Settings
 
 HOLD_MODES = ("arch_hold", "band_hold")
 """Modes whose reps are holds (they need ``hold_s``)."""
@@ -141,6 +141,21 @@ class Programme:
     def step_for(self, mode: str) -> ExerciseStep | None:
         """The first step of ``mode`` (``None`` if the programme lacks it)."""
         return next((s for s in self.steps if s.mode == mode), None)
+
+
+def step_settings(step: ExerciseStep, settings: Settings) -> dict[str, Any]:
+    """The settings a set of ``step`` is counted with, as changes to ``settings``.
+
+    The step's reps are the rep target (``set_done_at`` follows it down) and, for hold
+    modes, its hold time is the hold target.
+    """
+    changes: dict[str, Any] = {
+        "rep_target": step.reps,
+        "set_done_at": min(settings.set_done_at, step.reps),
+    }
+    if step.hold_s is not None:
+        changes["hold_target_s"] = step.hold_s
+    return changes
 
 
 def check_targets(targets: object) -> dict[str, dict[str, float | int]]:

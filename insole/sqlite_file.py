@@ -30,6 +30,14 @@ WAL_SIZE_LIMIT_BYTES = 512 * 1024
 """After a checkpoint the WAL file is truncated to at most this size."""
 
 
+def make_data_dir(data_dir: Path) -> None:
+    """Create ``data_dir`` (and its parents) if missing; a refusal is a :class:`StorageError`."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StorageError(f"cannot create the data directory {data_dir}: {err}") from err
+
+
 class StorageFullError(StorageError):
     """The disk (or the configured size cap) is full; unwritten data is kept in memory."""
 
@@ -70,12 +78,7 @@ class SqliteFile:
             if not self.path.exists():
                 raise StorageError(f"{self.path}: no session log there to read")
         else:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as err:
-                raise StorageError(
-                    f"cannot create the data directory {self.path.parent}: {err}"
-                ) from err
+            make_data_dir(self.path.parent)
             self._take_writer_lock()
         conn = self._connect()
         self._conn = conn

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from gpiozero import Device
-from gpiozero.pins.mock import MockFactory, MockPin, MockPWMPin
+from gpiozero.pins.mock import MockFactory, MockPin
 from gpiozero.tones import Tone
 
 from firmware.config import PinConfig
@@ -27,9 +27,9 @@ from firmware.feedback import (
 )
 from firmware.gpio import release_default_pin_factory, resolve_pin_factory
 from firmware.monitor import Monitor, SourceInfo
-from insole.frames import VoltsFrame
 from insole.store import SessionLog
-from tests.scripted import BIG_TOE_UP, HOLD, REST, scripted, to_volts
+from tests.monitor_support import feed
+from tests.scripted import BIG_TOE_UP, HOLD, REST
 
 PINS = PinConfig()
 WAIT_S = 5.0  # upper bound for background work to happen; never a measured figure
@@ -78,14 +78,6 @@ def no_global_factory() -> Iterator[None]:
     yield
     release_default_pin_factory()
     assert Device.pin_factory is None
-
-
-@pytest.fixture
-def factory() -> Iterator[MockFactory]:
-    mock = MockFactory(pin_class=MockPWMPin)
-    yield mock
-    mock.reset()
-    mock.close()
 
 
 @pytest.fixture
@@ -499,14 +491,6 @@ def monitor_with_feedback(tmp_path: Path, fb: Feedback) -> Iterator[Monitor]:
         Monitor(log, SourceInfo("emulated", True, "test insole"), feedback=fb) as monitor,
     ):
         yield monitor
-
-
-def feed(monitor: Monitor, segments: list[tuple[float, tuple[float, float, float]]],
-         t0_s: float = 0.0) -> float:
-    frames = to_volts(scripted(segments))
-    for f in frames:
-        monitor.process(VoltsFrame(f.t_s + t0_s, *f[1:]))
-    return t0_s + frames[-1].t_s + 0.01
 
 
 def test_monitor_events_drive_the_led_and_the_buzzer(

@@ -24,18 +24,13 @@ from insole.recording_csv import read_recording
 from insole.runners import Runner, Runners
 from insole.sensor_model import Divider, FsrCurve, force_to_volts
 from insole.store import SessionLog
+from tests.monitor_support import drain
 from tests.scripted import HOLD, REST, scripted, to_volts
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 EXAMPLES = Path(__file__).parent.parent / "examples"
 SIM = SourceInfo("emulated", True, "two test insoles")
 HALF = tuple(0.5 * f for f in HOLD)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "log.sqlite3") as log:
-        yield log
 
 
 @pytest.fixture
@@ -64,13 +59,6 @@ def feed(
             )
         )
     return t0 + lefts[-1].t_s + 0.01
-
-
-def drain(sub) -> list[tuple[str, dict]]:
-    out = []
-    while (event := sub.get(0)) is not None:
-        out.append(event)
-    return out
 
 
 def test_a_two_foot_set_is_two_linked_sessions(monitor: FeetMonitor, store: SessionLog) -> None:

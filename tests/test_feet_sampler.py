@@ -20,8 +20,8 @@ from firmware.health import HealthMonitor, HealthReport
 from firmware.sampler import Listener, Sampler
 from insole.frames import VoltsFrame
 from insole.sensor_model import Divider, FsrCurve, force_to_volts
+from tests.sampler_support import T0, run_on_fake_clock
 
-T0 = 1000.0
 LEFT_N = (120.0, 40.0, 60.0)
 RIGHT_N = (60.0, 20.0, 30.0)
 BOTH = DeviceConfig(feet="both")
@@ -62,12 +62,7 @@ class FeetRig:
         self.adc: FeetAdc = open_feet_adc(BOTH, "emulated", emulator=self.bus)
 
     def run(self, sampler: Sampler, until_s: float) -> None:
-        with sampler:
-            deadline = time.monotonic() + 30.0
-            while self.clock.monotonic() < T0 + until_s:
-                assert sampler.running, "the sampler thread died"
-                assert time.monotonic() < deadline, "fake time stopped advancing"
-                time.sleep(0.002)
+        run_on_fake_clock(sampler, self.clock, until_s)
 
 
 @pytest.fixture

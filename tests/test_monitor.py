@@ -2,44 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from firmware.monitor import Monitor, SetStateError, SourceInfo
+from firmware.monitor import Monitor, SetStateError
 from insole.errors import CalibrationError, SettingsError
-from insole.frames import VoltsFrame
 from insole.store import SessionLog
-from tests.scripted import BIG_TOE_UP, HOLD, REST, scripted, to_volts
-
-SIM = SourceInfo("emulated", True, "test insole")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "log.sqlite3") as log:
-        yield log
-
-
-@pytest.fixture
-def monitor(store: SessionLog) -> Iterator[Monitor]:
-    with Monitor(store, SIM) as mon:
-        yield mon
-
-
-def feed(monitor: Monitor, segments: list, t0: float = 0.0) -> float:
-    frames = to_volts(scripted(segments))
-    for f in frames:
-        monitor.process(VoltsFrame(f.t_s + t0, *f[1:]))
-    return t0 + frames[-1].t_s + 0.01
-
-
-def drain(sub) -> list[tuple[str, dict]]:
-    out = []
-    while (event := sub.get(0)) is not None:
-        out.append(event)
-    return out
+from tests.monitor_support import SIM, drain, feed
+from tests.scripted import BIG_TOE_UP, HOLD, REST, to_volts
 
 
 def test_a_set_is_counted_logged_and_streamed(monitor: Monitor, store: SessionLog) -> None:
@@ -169,7 +140,6 @@ def test_close_completes_a_running_set(store: SessionLog) -> None:
 def test_a_rep_exercise_set_logs_reps(monitor: Monitor, store: SessionLog) -> None:
     from insole.exercises.examples import EXPECTED
     from insole.recording_csv import read_recording
-    from tests.scripted import to_volts
 
     frames = read_recording(Path(__file__).parent.parent / "examples" / "sit_to_stand_session.csv")
     expected = [outcome for outcome, _, _ in EXPECTED["sit_to_stand"]]

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from firmware.monitor import Monitor, SetStateError, SourceInfo
-from insole.frames import VoltsFrame
+from firmware.monitor import Monitor, SetStateError
 from insole.programme import DEFAULT_PROGRAMME
 from insole.runners import Runner, Runners
 from insole.store import RunnerNotFoundError, SessionLog
-from tests.scripted import HOLD, REST, scripted, to_volts
+from tests.monitor_support import feed
+from tests.scripted import HOLD, REST
 
-SIM = SourceInfo("emulated", True, "test insole")
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "log.sqlite3") as log:
-        yield log
-
-
-@pytest.fixture
-def monitor(store: SessionLog) -> Iterator[Monitor]:
-    with Monitor(store, SIM) as mon:
-        yield mon
-
-
-def feed(
-    monitor: Monitor, segments: list[tuple[float, tuple[float, float, float]]], t0: float = 0.0
-) -> float:
-    frames = to_volts(scripted(segments))
-    for f in frames:
-        monitor.process(VoltsFrame(f.t_s + t0, *f[1:]))
-    return t0 + frames[-1].t_s + 0.01
 
 
 def two_runners(store: SessionLog) -> tuple[Runner, Runner]:

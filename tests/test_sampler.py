@@ -20,8 +20,7 @@ from firmware.health import HealthMonitor, HealthReport
 from firmware.realtime import SAMPLER_PRIORITY, current_policy, request_realtime
 from firmware.sampler import Listener, QueuedListener, Sampler
 from insole.frames import VoltsFrame
-
-T0 = 1000.0  # FakeClock's start
+from tests.sampler_support import T0, run_on_fake_clock
 
 
 class Recorder(Listener):
@@ -75,12 +74,7 @@ class Rig:
 
     def run(self, sampler: Sampler, until_s: float) -> None:
         """Run ``sampler`` until the fake clock reads ``until_s`` (seconds after T0)."""
-        with sampler:
-            deadline = time.monotonic() + 30.0
-            while self.clock.monotonic() < T0 + until_s:
-                assert sampler.running, "the sampler thread died"
-                assert time.monotonic() < deadline, "fake time stopped advancing"
-                time.sleep(0.002)
+        run_on_fake_clock(sampler, self.clock, until_s)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ the test (needs root; CI runs as root, elsewhere the test is skipped with the re
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 
 from insole.store import MAX_PENDING_S, SessionLog, StorageFullError
 from tests.test_store_support import START, make_hold, realistic_frames, session_kwargs
+from tests.tmpfs_support import mounted_tmpfs
 
 TOL = 0.006
 
@@ -132,25 +132,8 @@ def test_backlog_is_bounded_while_full(tmp_path: Path) -> None:
 @pytest.fixture
 def tiny_filesystem(tmp_path: Path) -> Iterator[Path]:
     """A 256 KiB tmpfs mounted for the test, unmounted afterwards."""
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    command = ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-    except FileNotFoundError as err:
-        result = subprocess.CompletedProcess(command, 1, "", str(err))
-    if result.returncode != 0:
-        reason = (
-            "cannot mount a tmpfs for the disk-full test (needs root and mount rights): "
-            f"{result.stderr.strip()}"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    try:
+    with mounted_tmpfs(tmp_path / "tiny", "256k") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def test_real_full_filesystem(tiny_filesystem: Path) -> None:

@@ -8,6 +8,7 @@ produces them.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,22 +40,32 @@ def realistic_frames(
     return np.column_stack(columns)
 
 
-def make_hold(start_s: float, duration_s: float = 9.0, score: float = 80.0) -> Hold:
-    """A plausible hold record starting at ``start_s``."""
+def make_hold(
+    start_s: float,
+    duration_s: float = 9.0,
+    score: float = 80.0,
+    hold_target_s: float = 8.0,
+    **figures: Any,
+) -> Hold:
+    """A plausible hold record starting at ``start_s``; ``figures`` override quality fields."""
+    quality: dict[str, Any] = {
+        "in_band_share": 0.875,
+        "mean_share_dev": 0.04,
+        "cop_rms_mm": 2.5,
+        "cop_path_mm_s": 6.25,
+        "min_share_heel": 0.41,
+        "min_share_little_toe": 0.12,
+        "min_share_big_toe": 0.2,
+        "wobbles": 2,
+        **figures,
+    }
     return Hold(
         start_s=start_s,
         end_s=start_s + duration_s,
         duration_s=duration_s,
-        outcome="correct" if duration_s >= 8.0 else "short",
-        in_band_share=0.875,
-        mean_share_dev=0.04,
-        cop_rms_mm=2.5,
-        cop_path_mm_s=6.25,
-        min_share_heel=0.41,
-        min_share_little_toe=0.12,
-        min_share_big_toe=0.2,
-        wobbles=2,
+        outcome="correct" if duration_s >= hold_target_s else "short",
         score=score,
+        **quality,
     )
 
 

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Protocol
 
 from insole.errors import InsoleError, StorageError
+from insole.sqlite_file import make_data_dir
 from insole.store import DATA_DIR_ENV, SessionLog
 
 DB_FILENAME = "access.sqlite3"
@@ -180,12 +181,7 @@ class AccessStore:
     def __init__(self, path: Path, *, clock: Clock | None = None) -> None:
         self.path = Path(path)
         self.clock: Clock = clock if clock is not None else SystemClock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StorageError(
-                f"cannot create the data directory {self.path.parent}: {err}"
-            ) from err
+        make_data_dir(self.path.parent)
         self._create()
 
     @classmethod

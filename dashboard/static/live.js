@@ -26,21 +26,13 @@
   }
 
   // ---- Texts ---------------------------------------------------------------------------
-  function tr(key, values) {
-    var text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
-    if (values) {
-      text = text.replace(/\{(\w+)\}/g, function (whole, name) {
-        return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
-      });
-    }
-    return text;
-  }
-  function fmt(value, digits, minDigits) {
-    return Number(value).toLocaleString(lang, {
-      minimumFractionDigits: minDigits === undefined ? digits : minDigits,
-      maximumFractionDigits: digits
-    });
-  }
+  var shared = window.InsoleExercise;
+  var i18n = shared.translator(texts, lang);
+  var tr = i18n.tr, fmt = i18n.fmt;
+
+  var exerciseView = new shared.View({
+    tr: tr, fmt: fmt, modes: config.modes, mlLimit: config.ml_shift_limit
+  });
 
   // ---- Stored preferences --------------------------------------------------------------
   function pref(name, fallback) {
@@ -88,12 +80,7 @@
     setDone: function () { tone([523, 659, 784, 1047], 0.16); }
   };
   function say(text) {
-    if (!voiceOn || !soundOn || !("speechSynthesis" in window)) { return; }
-    var utterance = new SpeechSynthesisUtterance(text);
-    utterance.lang = lang;
-    utterance.rate = 1.1;
-    window.speechSynthesis.cancel();
-    window.speechSynthesis.speak(utterance);
+    if (voiceOn && soundOn) { shared.speak(text, lang); }
   }
 
   // ---- Screen wake lock during a set ---------------------------------------------------
@@ -238,21 +225,15 @@
     // State in words and colour
     var state = $("state");
     var setInfo = f.set || {};
-    var stateClass, word;
-    if (f.cue_key === "set_done") {
-      stateClass = "state-done"; word = tr("live.state.done");
-    } else if (f.balanced) {
-      stateClass = "state-ok"; word = tr("live.state.balanced");
-    } else if (f.cue_key === "rest") {
-      stateClass = "state-unloaded"; word = tr("live.state.rest");
-    } else if (!shares || f.cue_key === "load_foot") {
-      stateClass = "state-unloaded"; word = tr("live.state.unloaded");
-    } else {
-      stateClass = "state-off"; word = tr("live.state.off");
-    }
+    var look = shared.stateOf(f);
+    var stateClass = look[0], word = tr(look[1]);
     state.className = "state " + stateClass;
     state.dataset.cueKey = f.cue_key || "";
     setText($("state-word"), word);
+
+    // Rep view (rep modes) or band line (band hold); the hold timer only for hold modes
+    var kind = exerciseView.render(f);
+    document.querySelector(".hold").hidden = kind === "rep";
 
     // Hold timer
     var hold = f.hold || { state: "idle", elapsed_s: 0, target_s: config.hold_target_s };
@@ -278,7 +259,7 @@
 
     // Rep count and last hold
     renderSet(setInfo);
-    renderLastHold(f.last_hold);
+    if (kind === "rep") { renderLastRep(f.last_rep); } else { renderLastHold(f.last_hold); }
   }
 
   function renderSet(setInfo) {
@@ -297,8 +278,16 @@
     button.classList.toggle("running", running);
   }
 
+  function renderLastRep(last) {
+    var el = $("last-hold");
+    setText($("last-label"), tr("rep.last.label") + ":");
+    setText(el, last ? exerciseView.verdict(last) : tr("rep.last.none"));
+    el.className = last ? last.outcome : "";
+  }
+
   function renderLastHold(last) {
     var el = $("last-hold");
+    setText($("last-label"), tr("live.last_hold.label") + ":");
     if (!last) {
       setText(el, tr("live.last_hold.none"));
       el.className = "";
@@ -308,7 +297,7 @@
       outcome: tr("outcome." + last.outcome),
       duration: fmt(last.duration_s, 1),
       score: fmt(last.score, 0)
-    }));
+    }) + exerciseView.bandSuffix(last));
     el.className = last.outcome;
   }
 
@@ -319,59 +308,12 @@
     }
   }
 
-  // ---- Banners -------------------------------------------------------------------------
-  var status = null;
-  var connected = true;
-  function banner(key, level, text) {
-    var div = document.createElement("div");
-    div.className = "banner banner-" + level;
-    div.dataset.banner = key;
-    div.textContent = text;
-    return div;
-  }
-  var BANNER_LEVELS = { info: "warn", warning: "warn", error: "bad" };
-  // The monitor names each banner by key (simulated, sensor_fault.<sensor>,
-  // logging_paused, ...); the text shown is ours, translated, with the monitor's English
-  // text as the fallback for a key we do not know.
-  function statusBanner(b, st) {
-    var key = String(b.key || "");
-    var level = BANNER_LEVELS[b.level] || "warn";
-    if (key === "simulated") { return banner(key, level, tr("banner.simulated")); }
-    if (key.indexOf("sensor_fault.") === 0) {
-      var name = key.slice("sensor_fault.".length);
-      var sensors = (st.health && st.health.sensors) || {};
-      var state = (sensors[name] && sensors[name].state) || "";
-      var textKey = texts["banner.sensor_fault." + state] ? "banner.sensor_fault." + state : "banner.sensor_fault";
-      return banner(key, level, tr(textKey, { point: tr("sensor." + name) }));
-    }
-    if (key === "logging_paused") {
-      return banner(key, level, tr("banner.logging_paused", { reason: b.text || "" }));
-    }
-    return banner(key, level, b.text || key);
-  }
-  function renderBanners() {
-    var list = [];
-    if (!connected) { list.push(banner("connection", "bad", tr("banner.connection_lost"))); }
-    if (status) {
-      (status.banners || []).forEach(function (b) { if (b) { list.push(statusBanner(b, status)); } });
-    }
-    // Most serious first: a fault must not hide below an information.
-    var rank = { bad: 0, warn: 1 };
-    list.sort(function (x, y) {
-      return rank[x.className.split("banner-")[1]] - rank[y.className.split("banner-")[1]];
-    });
-    var box = $("banners");
-    var keyOf = function (nodes) {
-      return Array.prototype.map.call(nodes, function (n) { return n.dataset.banner + n.textContent; }).join("|");
-    };
-    if (keyOf(box.children) !== keyOf(list)) { box.replaceChildren.apply(box, list); }
-  }
+  // ---- Banners (device faults, simulated insole, connection) ----------------------------
+  var banners = new shared.Banners(tr, texts);
 
   // ---- Event stream --------------------------------------------------------------------
   var source = null;
-  function setConnected(on) {
-    if (on !== connected) { connected = on; renderBanners(); }
-  }
+  function setConnected(on) { banners.setConnected(on); }
   function on(kind, handler) {
     source.addEventListener(kind, function (event) { handler(JSON.parse(event.data)); });
   }
@@ -393,12 +335,28 @@
       if (data.feet) { if (window.insoleFeet) { window.insoleFeet.frame(data, renderSet); } return; }
       frame = data; schedule();
     });
-    on("status", function (data) { setConnected(true); status = data; renderBanners(); });
+    on("status", function (data) {
+      setConnected(true);
+      banners.setStatus(data);
+      // A set started elsewhere (the guided page, another tablet): show its exercise.
+      var set = data.set || {};
+      if (set.running && set.exercise) { $("exercise").value = set.exercise; }
+    });
     on("hold_started", function () { completeCued = false; lastSpoken = null; cues.holdStarted(); });
     on("hold_ended", function (data) {
       if (data.outcome === "short") { cues.holdShort(); } else if (!completeCued) { cues.holdComplete(); }
       completeCued = false;
       renderLastHold(data);
+    });
+    on("rep_ended", function (data) {
+      if (data.outcome === "correct") {
+        cues.holdComplete();
+        say(fmt(data.correct, 0));
+      } else {
+        cues.holdShort();
+        say(tr("rep.speech.lost"));
+      }
+      renderLastRep(data);
     });
     on("set_done", function () { cues.setDone(); say(tr("cue.set_done")); });
     on("set_started", function (data) {
@@ -437,24 +395,7 @@
     messageTimer = window.setTimeout(function () { el.textContent = ""; }, MESSAGE_MS);
   }
   function post(url, body) {
-    var headers = { "Content-Type": "application/json", "Accept": "application/json" };
-    var token = document.querySelector('meta[name="csrf-token"]');
-    if (token) { headers["X-CSRF-Token"] = token.content; }
-    return fetch(url, {
-      method: "POST", headers: headers, credentials: "same-origin",
-      body: JSON.stringify(body || {})
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.status === 401 && data.pair_url) {
-          // This tablet is not (or no longer) paired: go to the pairing page.
-          window.location.assign(data.pair_url);
-        }
-        if (!response.ok) {
-          throw new Error(data.message || response.status + " " + response.statusText);
-        }
-        return data;
-      });
-    }).catch(function (err) {
+    return shared.post(url, body).catch(function (err) {
       message(tr("live.msg.failed", { message: err.message }), true);
       throw err;
     });

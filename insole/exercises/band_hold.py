@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from insole.calibration import Calibration
 from insole.exercises.base import summarise
@@ -101,6 +101,80 @@ class BandHold:
         }
 
 
+class BandState(NamedTuple):
+    """One frame of the band hold: the arch hold's live state plus the band figures.
+
+    ``to_json`` is the arch hold's ``frame`` event with ``"exercise": "band_hold"``, a
+    ``band`` object and ``last_hold`` carrying the band fields of the last hold.
+    """
+
+    live: LiveState
+    band_n: float
+    """Smoothed force on the band points (heel + big-toe ball), N."""
+    ref_n: float
+    """The band force a pull is measured against, N."""
+    in_pull: bool
+    pull_depth: float
+    """Depth of the pull in progress as a fraction of ``ref_n`` (0 outside a pull)."""
+    pulls: int
+    """Pulls resisted in the current hold."""
+    deepest: float
+    """Deepest resisted pull of the current hold (fraction of the reference)."""
+    last_band_hold: BandHold | None
+
+    @property
+    def t_s(self) -> float:
+        """Frame time."""
+        return self.live.t_s
+
+    @property
+    def forces_n(self) -> tuple[float, float, float]:
+        """Smoothed forces."""
+        return self.live.forces_n
+
+    @property
+    def total_n(self) -> float:
+        """Smoothed total load."""
+        return self.live.total_n
+
+    @property
+    def balanced(self) -> bool:
+        """Whether the tripod rule holds."""
+        return self.live.balanced
+
+    @property
+    def off_point(self) -> str | None:
+        """The point furthest from its requirement."""
+        return self.live.off_point
+
+    @property
+    def hold_state(self) -> str:
+        """The arch hold's hold state."""
+        return self.live.hold_state
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """Events raised by this frame."""
+        return self.live.events
+
+    def to_json(self, set_running: bool = True) -> dict[str, Any]:
+        """The arch hold's ``frame`` event plus ``exercise`` and ``band``."""
+        data = self.live.to_json(set_running)
+        data["exercise"] = NAME
+        data["band"] = {
+            "band_n": round(self.band_n, 2),
+            "ref_n": round(self.ref_n, 2),
+            "in_pull": self.in_pull,
+            "pull_depth": round(self.pull_depth, 4),
+            "pulls": self.pulls,
+            "deepest": round(self.deepest, 4),
+        }
+        last = self.last_band_hold
+        if last is not None and data.get("last_hold") is not None:
+            data["last_hold"] = last.to_dict()
+        return data
+
+
 class BandHoldCounter:
     """Holds against a resistance band (see the module docstring)."""
 
@@ -126,17 +200,21 @@ class BandHoldCounter:
         data["snaps"] = sum(1 for b in self.band_holds if b.snapped)
         return data
 
-    def step(self, frame: Frame) -> LiveState:
-        """Process one frame of forces (the live state is the arch hold's)."""
+    def step(self, frame: Frame) -> BandState:
+        """Process one frame of forces (the arch hold's live state plus the band)."""
         state = self.pipeline.step(frame)
-        self._band(state, [])
-        return state
+        return self._band_state(state, self._band(state, []))
 
-    def step_volts(self, frame: VoltsFrame) -> LiveState:
+    def step_volts(self, frame: VoltsFrame) -> BandState:
         """Process one frame of divider voltages."""
         state = self.pipeline.step_volts(frame)
-        self._band(state, [])
-        return state
+        return self._band_state(state, self._band(state, []))
+
+    def _band_state(self, state: LiveState, band_n: float) -> BandState:
+        ref = self._ref or 0.0
+        depth = max(0.0, 1.0 - band_n / ref) if self._in_pull and ref > 0 else 0.0
+        last = self.band_holds[-1] if self.band_holds else None
+        return BandState(state, band_n, ref, self._in_pull, depth, self._pulls, self._depth, last)
 
     def feed(self, frames: Iterable[Frame]) -> list[BandHold]:
         """Process frames in bulk (through ``step``: the band needs every frame)."""
@@ -178,7 +256,8 @@ class BandHoldCounter:
         self._pull_min = 0.0
         self._lost_point: str | None = None
 
-    def _band(self, state: LiveState, done: list[BandHold]) -> None:
+    def _band(self, state: LiveState, done: list[BandHold]) -> float:
+        """Follow the band force through one frame; returns it (N, smoothed)."""
         t = state.t_s
         band = state.forces_n[0] + state.forces_n[2]
         ref = self._ref
@@ -216,6 +295,7 @@ class BandHoldCounter:
             self._in_pull = False
             self._pulls = 0
             self._depth = 0.0
+        return band
 
     def _close_from(self, events: Iterable[Event], done: list[BandHold]) -> None:
         for kind, data in events:

@@ -77,6 +77,7 @@ from insole.exercises.base import EXERCISE_CUES, Rep, default_calibration, summa
 from insole.frame_counter import FrameCounter
 from insole.frames import SENSORS
 from insole.holds import Event
+from insole.live_json import load_json, set_json
 from insole.settings import Settings
 from insole.smoothing import LowPass
 
@@ -191,6 +192,10 @@ class RepState(NamedTuple):
     done_at: int
     last_rep: Rep | None
     events: tuple[Event, ...]
+    rep_lost_phase: str | None = None
+    """Where the current rep lost the tripod (the mode's phase name), ``None`` while clean."""
+    rep_lost_point: str | None = None
+    """Which point the current rep lost (``None`` while clean)."""
 
     def to_json(self, set_running: bool = True) -> dict[str, Any]:
         """The ``frame`` event of a rep mode (``docs/exercises.md``)."""
@@ -198,12 +203,7 @@ class RepState(NamedTuple):
         tri = None if shares is None else tripod_point(shares)
         return {
             "exercise": self.mode,
-            "t_s": round(self.t_s, 4),
-            "forces_n": {n: round(f, 2) for n, f in zip(SENSORS, self.forces_n, strict=True)},
-            "total_n": round(self.total_n, 2),
-            "shares": None
-            if shares is None
-            else {n: round(s, 4) for n, s in zip(SENSORS, shares, strict=True)},
+            **load_json(self.t_s, self.forces_n, self.total_n, shares),
             "cop_tri": None if tri is None else [round(tri[0], 4), round(tri[1], 4)],
             "balanced": self.balanced,
             "off_point": self.off_point,
@@ -213,19 +213,20 @@ class RepState(NamedTuple):
                 "phase": self.phase,
                 "elapsed_s": round(self.rep_elapsed_s, 2),
                 "tripod_ok": self.rep_tripod_ok,
+                "lost_phase": self.rep_lost_phase,
+                "lost_point": self.rep_lost_point,
                 "ml_shift": round(self.ml_shift, 4),
                 "base_n": round(self.base_n, 1),
                 "span_n": round(self.span_n, 1),
             },
-            "set": {
-                "running": set_running,
-                "set_index": self.set_index,
-                "correct": self.correct,
-                "attempted": self.attempted,
-                "rep_target": self.rep_target,
-                "done_at": self.done_at,
-                "done": self.correct >= self.done_at,
-            },
+            "set": set_json(
+                running=set_running,
+                set_index=self.set_index,
+                correct=self.correct,
+                attempted=self.attempted,
+                rep_target=self.rep_target,
+                done_at=self.done_at,
+            ),
             "last_rep": None if self.last_rep is None else self.last_rep.to_dict(),
         }
 
@@ -525,6 +526,10 @@ class RepCounter(FrameCounter[RepState, Rep]):
             settings.set_done_at,
             self.last_rep,
             tuple(events),
+            None
+            if open_rep is None or open_rep.lost_phase is None
+            else self.spec.phase_name(open_rep.lost_phase),
+            None if open_rep is None else open_rep.lost_point,
         )
 
 

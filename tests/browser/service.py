@@ -42,6 +42,8 @@ class Service:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "service.log"
+        self.launched_s = 0.0
+        """Monotonic time just before the last launch."""
 
     def command(self) -> list[str]:
         return [
@@ -58,13 +60,22 @@ class Service:
             *self.args,
         ]
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the process and return at once; ``launched_s`` is the time just before."""
         assert self.proc is None, "already running"
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # The source is the one on the command line, whatever the caller's environment says.
+        env.pop("INSOLE_ADC_BACKEND", None)
         with self.log_path.open("ab") as log:
+            self.launched_s = time.monotonic()
             self.proc = subprocess.Popen(
                 self.command(), cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
             )
+
+    def start(self) -> None:
+        """Launch and wait until the service answers ``/api/status``."""
+        self.launch()
+        assert self.proc is not None
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             if self.proc.poll() is not None:
@@ -82,12 +93,13 @@ class Service:
             time.sleep(0.1)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Signal the process (SIGTERM: a clean shutdown, as systemd does) and reap it."""
         if self.proc is None:
             return
         with contextlib.suppress(ProcessLookupError):
             self.proc.send_signal(sig)
         try:
-            self.proc.wait(timeout=15)
+            self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)

@@ -73,8 +73,12 @@ def test_nine_second_hold_is_correct_and_five_second_hold_is_short(page: Any) ->
     def both_outcomes() -> bool:
         outcomes.add(text(page, "last-hold"))
         rep_lines.add(text(page, "reps"))
-        return any(o.startswith("correct") for o in outcomes) and any(
-            o.startswith("too short") for o in outcomes
+        # The count line may update a moment after the hold's line: wait for it as well.
+        counted = any(re.fullmatch(r"[1-9]\d* of 10 correct", line) for line in rep_lines)
+        return (
+            counted
+            and any(o.startswith("correct") for o in outcomes)
+            and any(o.startswith("too short") for o in outcomes)
         )
 
     try:

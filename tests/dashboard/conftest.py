@@ -1,10 +1,9 @@
 """Fixtures shared by the dashboard's page tests: an app over a temporary session log.
 
-A test module that needs a monitor too defines its own ``app`` (module fixtures win).
+A test module whose pages need a monitor too overrides ``app`` with one built over the
+``monitor`` fixture of tests/conftest.py (module fixtures win); that monitor runs over
+``store``, so a module that overrides ``log`` must not use it.
 """
-
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -16,9 +15,9 @@ from insole.store import SessionLog
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "sessions.sqlite3") as session_log:
-        yield session_log
+def log(store: SessionLog) -> SessionLog:
+    """The session log the pages read: the shared ``store``, which ``monitor`` runs over too."""
+    return store
 
 
 @pytest.fixture

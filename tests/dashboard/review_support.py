@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from insole.records import Hold
 from insole.settings import Settings
 from insole.store import SessionLog
+from tests.test_store_support import make_hold as store_hold
 
 
 def synthetic_frames(seconds: float, rate_hz: float = 100.0, seed: int = 1) -> NDArray[np.float64]:
@@ -24,23 +25,19 @@ def synthetic_frames(seconds: float, rate_hz: float = 100.0, seed: int = 1) -> N
     return np.column_stack([t, np.round(forces, 2)])
 
 
+REVIEW_FIGURES: dict[str, Any] = {
+    "in_band_share": 0.85,
+    "cop_rms_mm": 3.5,
+    "cop_path_mm_s": 12.25,
+    "min_share_heel": 0.31,
+    "wobbles": 1,
+}
+"""Quality figures of the review tests' holds (the pages' tests look for these on the page)."""
+
+
 def make_hold(start_s: float, duration_s: float, score: float, hold_target_s: float = 8.0) -> Hold:
-    """A hold record with plausible quality figures."""
-    return Hold(
-        start_s=start_s,
-        end_s=start_s + duration_s,
-        duration_s=duration_s,
-        outcome="correct" if duration_s >= hold_target_s else "short",
-        in_band_share=0.85,
-        mean_share_dev=0.04,
-        cop_rms_mm=3.5,
-        cop_path_mm_s=12.25,
-        min_share_heel=0.31,
-        min_share_little_toe=0.12,
-        min_share_big_toe=0.2,
-        wobbles=1,
-        score=score,
-    )
+    """A hold record with the review tests' quality figures."""
+    return store_hold(start_s, duration_s, score, hold_target_s, **REVIEW_FIGURES)
 
 
 def record_session(

@@ -1,4 +1,4 @@
-"""Reading Server-Sent Events text back into events (for the stream tests)."""
+"""For the stream tests: SSE text read back into events, and a clock the stream drives."""
 
 from __future__ import annotations
 
@@ -22,3 +22,18 @@ def parse_events(text: str) -> list[tuple[str, Any]]:
         else:
             events.append((fields["event"], json.loads(fields["data"])))
     return events
+
+
+class FakeTime:
+    """A clock that moves only when the stream sleeps (keeps throttling tests instant)."""
+
+    def __init__(self) -> None:
+        self.now_s = 100.0
+        self.slept_s: list[float] = []
+
+    def clock(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        self.slept_s.append(seconds)
+        self.now_s += seconds

@@ -39,6 +39,24 @@ from tests.dashboard.access_support import (
 REPO = Path(__file__).resolve().parents[2]
 
 
+def run_pair_command(*args: str, data_dir_env: str) -> subprocess.CompletedProcess[str]:
+    """`insole-monitor pair ARGS` in its own process, with INSOLE_DATA_DIR set to ``data_dir_env``.
+
+    The service and the command are separate processes sharing the data directory, so the
+    command runs as a real subprocess; its exit status is for the test to check.
+    """
+    env = {**os.environ, "INSOLE_DATA_DIR": data_dir_env, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "firmware.cli", "pair", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
 @pytest.fixture
 def clock() -> SteppedClock:
     return SteppedClock()
@@ -136,16 +154,8 @@ def test_code_from_the_pair_command_subprocess_pairs(tmp_path: Path) -> None:
     # on the real clocks here, as the command does.
     live_app = build_app(tmp_path)
     client = live_app.test_client()
-    env = {**os.environ, "INSOLE_DATA_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "firmware.cli", "pair"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
+    result = run_pair_command(data_dir_env=str(tmp_path))
+    assert result.returncode == 0, result.stderr
     code = result.stdout.split("Pairing code:", 1)[1].split()[0]
     assert len(code) == 6
     assert code.isdigit()
@@ -376,16 +386,7 @@ def test_list_and_revoke_from_the_command(
 
 
 def test_revoke_unknown_from_the_command_line_says_so(tmp_path: Path) -> None:
-    env = {**os.environ, "INSOLE_DATA_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "firmware.cli", "pair", "--revoke", "42"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run_pair_command("--revoke", "42", data_dir_env=str(tmp_path))
     assert result.returncode == 2
     assert "no paired device has number 42" in result.stderr
 
@@ -582,16 +583,7 @@ def test_pair_as_root_writes_as_the_owner_of_the_data_dir() -> None:
         data_dir = outer / "data"
         data_dir.mkdir()
         os.chown(data_dir, nobody_uid, nobody_gid)
-        env = {**os.environ, "INSOLE_DATA_DIR": "", "PYTHONDONTWRITEBYTECODE": "1"}
-        result = subprocess.run(
-            [sys.executable, "-m", "firmware.cli", "pair", "--data-dir", str(data_dir)],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
+        result = run_pair_command("--data-dir", str(data_dir), data_dir_env="")
         assert result.returncode == 0, result.stderr
         assert f"(data directory: {data_dir})" in result.stdout
         owners = {p.name: p.stat().st_uid for p in data_dir.iterdir()}
@@ -647,16 +639,7 @@ def test_pair_without_write_access_says_to_use_sudo(tmp_path: Path) -> None:
             # Root may write anywhere: give the directory to "nobody", whom `pair` becomes.
             os.chown(data_dir, 65534, 65534)
         data_dir.chmod(0o555)
-        env = {**os.environ, "INSOLE_DATA_DIR": "", "PYTHONDONTWRITEBYTECODE": "1"}
-        result = subprocess.run(
-            [sys.executable, "-m", "firmware.cli", "pair", "--data-dir", str(data_dir)],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
+        result = run_pair_command("--data-dir", str(data_dir), data_dir_env="")
         assert result.returncode == 2, result.stdout + result.stderr
         assert "sudo insole-monitor pair" in result.stderr
         assert not (data_dir / "access.sqlite3").exists()

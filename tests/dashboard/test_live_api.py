@@ -15,19 +15,12 @@ from flask.testing import FlaskClient
 
 from dashboard import create_app
 from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
-from firmware.monitor import Monitor, SourceInfo
-from insole.frames import SENSORS, VoltsFrame
+from firmware.monitor import Monitor
+from insole.frames import SENSORS
 from insole.store import SessionLog
 from tests.dashboard.sse_text import parse_events
-from tests.scripted import BIG_TOE_UP, HOLD, REST, scripted, to_volts
-
-SIM = SourceInfo("emulated", True, "test insole")
-
-
-@pytest.fixture
-def monitor(tmp_path: Path) -> Iterator[Monitor]:
-    with SessionLog(tmp_path / "log.sqlite3") as log, Monitor(log, SIM) as mon:
-        yield mon
+from tests.monitor_support import feed
+from tests.scripted import BIG_TOE_UP, HOLD, REST
 
 
 @pytest.fixture
@@ -36,17 +29,6 @@ def app(monitor: Monitor) -> Flask:
     return create_app(
         {"TESTING": True, **LOCAL_TEST_CONFIG, "LIVE_KEEPALIVE_S": 0.2}, monitor=monitor
     )
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return local_test_client(app)
-
-
-def feed(monitor: Monitor, segments: list[tuple[float, tuple[float, float, float]]]) -> None:
-    """Push frames through the monitor as the sampler would."""
-    for frame in to_volts(scripted(segments)):
-        monitor.process(VoltsFrame(*frame))
 
 
 def error_of(response: Any, status: int) -> dict[str, Any]:

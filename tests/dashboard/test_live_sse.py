@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from dashboard import sse
 from firmware.broadcast import Broadcaster
-from tests.dashboard.sse_text import parse_events
-
-
-class FakeTime:
-    """A clock that moves only when the stream sleeps (keeps throttling tests instant)."""
-
-    def __init__(self) -> None:
-        self.now_s = 100.0
-        self.slept_s: list[float] = []
-
-    def clock(self) -> float:
-        return self.now_s
-
-    def sleep(self, seconds: float) -> None:
-        self.slept_s.append(seconds)
-        self.now_s += seconds
-
-
-@pytest.fixture
-def hub() -> Iterator[Broadcaster]:
-    hub = Broadcaster(frame_json=dict)
-    yield hub
-    hub.close_all()
+from tests.dashboard.sse_text import FakeTime, parse_events
 
 
 def test_event_is_one_json_line_with_its_kind() -> None:

@@ -9,11 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from dashboard import create_app
-from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from dashboard.review_data import summary_dict
 from dashboard.review_feet import feet_symmetry
 from firmware.feet_adc import FeetFrame
@@ -47,18 +44,9 @@ def ids(tmp_path: Path) -> dict[str, int]:
 
 @pytest.fixture
 def log(tmp_path: Path, ids: dict[str, int]) -> Iterator[SessionLog]:
+    """The log opened after the set was recorded (conftest's app and client read it)."""
     with SessionLog(tmp_path / "sessions.sqlite3") as session_log:
         yield session_log
-
-
-@pytest.fixture
-def app(log: SessionLog) -> Flask:
-    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return local_test_client(app)
 
 
 def test_figures_from_both_sessions(log: SessionLog, ids: dict[str, int]) -> None:

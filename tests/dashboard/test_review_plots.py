@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,6 +21,25 @@ SVG = "{http://www.w3.org/2000/svg}"
 def synthetic_frames(seconds: float, rate_hz: float = 100.0) -> np.ndarray:
     t = np.arange(0.0, seconds, 1.0 / rate_hz)
     return np.stack([t, 40 + 5 * np.sin(t), 15 + 2 * np.cos(t / 3), np.full_like(t, 20.0)], axis=1)
+
+
+def timeline(frames: np.ndarray, spans: list[plots.Span] | None = None, **texts: Any) -> str:
+    """``plots.share_timeline`` with short test labels; ``texts`` replace some of them."""
+    labels: dict[str, Any] = {
+        "sensor_labels": LABELS,
+        "title": "t",
+        "time_label": "s",
+        "share_label": "x",
+        "empty_text": "none",
+        **texts,
+    }
+    return plots.share_timeline(frames, spans or [], **labels)
+
+
+def heel_line_moves(svg: str) -> int:
+    """How many separate pieces the heel's share line is drawn in."""
+    heel = next(p for p in parse(svg).iter(f"{SVG}path") if p.get("class") == "line s-heel")
+    return heel.get("d", "").count("M")
 
 
 def parse(svg: str) -> ET.Element:
@@ -70,15 +90,7 @@ def test_an_hour_long_timeline_is_downsampled_with_holds_shaded() -> None:
         plots.Span(10.0 * i, 10.0 * i + 8.0, "outcome-correct", str(i + 1), f"hold {i + 1}")
         for i in range(5)
     ]
-    svg = plots.share_timeline(
-        frames,
-        spans,
-        sensor_labels=LABELS,
-        title="Shares",
-        time_label="time",
-        share_label="share",
-        empty_text="none",
-    )
+    svg = timeline(frames, spans)
     root = parse(svg)
     lines = [p for p in root.iter(f"{SVG}path") if "line" in p.get("class", "")]
     assert [p.get("class") for p in lines] == ["line s-heel", "line s-little_toe", "line s-big_toe"]
@@ -92,57 +104,25 @@ def test_an_hour_long_timeline_is_downsampled_with_holds_shaded() -> None:
 def test_a_gap_without_load_breaks_the_line() -> None:
     frames = synthetic_frames(20.0)
     frames[800:1200, 1:] = 0.0
-    svg = plots.share_timeline(
-        frames,
-        [],
-        sensor_labels=LABELS,
-        title="t",
-        time_label="s",
-        share_label="x",
-        empty_text="none",
-    )
-    heel = next(p for p in parse(svg).iter(f"{SVG}path") if p.get("class") == "line s-heel")
-    assert heel.get("d", "").count("M") == 2
+    assert heel_line_moves(timeline(frames)) == 2
 
 
 def test_a_stretch_without_frames_breaks_the_line() -> None:
     frames = synthetic_frames(3000.0)
     kept = (frames[:, 0] < 1000.0) | (frames[:, 0] > 1500.0)  # a 500 s sampling gap
-    svg = plots.share_timeline(
-        frames[kept],
-        [],
-        sensor_labels=LABELS,
-        title="t",
-        time_label="s",
-        share_label="x",
-        empty_text="none",
-    )
-    heel = next(p for p in parse(svg).iter(f"{SVG}path") if p.get("class") == "line s-heel")
-    assert heel.get("d", "").count("M") == 2
+    assert heel_line_moves(timeline(frames[kept])) == 2
 
 
 def test_an_empty_session_says_so() -> None:
-    svg = plots.share_timeline(
-        np.empty((0, 4)),
-        [],
-        sensor_labels=LABELS,
-        title="t",
-        time_label="s",
-        share_label="x",
-        empty_text="no frames recorded",
-    )
+    svg = timeline(np.empty((0, 4)), empty_text="no frames recorded")
     assert "no frames recorded" in svg
 
 
 def test_labels_are_escaped_and_the_svg_has_no_script_or_inline_style() -> None:
-    svg = plots.share_timeline(
+    svg = timeline(
         synthetic_frames(5.0),
         [plots.Span(1, 2, "outcome-short", "<b>", "<script>")],
         sensor_labels={"heel": "<i>", "little_toe": "a&b", "big_toe": "c"},
-        title="x",
-        time_label="s",
-        share_label="y",
-        empty_text="none",
     )
     parse(svg)  # well-formed
     assert "<script" not in svg

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
-from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client, pair_test_client
-from firmware.monitor import Monitor, SourceInfo
+from dashboard.access.testing import LOCAL_TEST_CONFIG, pair_test_client
+from firmware.monitor import Monitor
 from insole.frames import VoltsFrame
 from insole.runners import Runner, Runners
 from insole.store import SessionLog
@@ -21,25 +21,12 @@ from tests.dashboard.review_support import make_hold
 from tests.dashboard.test_settings_calibration_wizard import Bench, run_wizard
 from tests.scripted import REST, scripted, to_volts
 
-SIM = SourceInfo("emulated", True, "test insole")
 MONDAY = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "sessions.sqlite3") as session_log:
-        yield session_log
-
-
-@pytest.fixture
-def monitor(log: SessionLog) -> Iterator[Monitor]:
-    with Monitor(log, SIM) as mon:
-        yield mon
-
-
-@pytest.fixture
-def client(monitor: Monitor) -> FlaskClient:
-    return local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor))
+def app(monitor: Monitor) -> Flask:
+    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor)
 
 
 def add(log: SessionLog, name: str, foot: str = "right", **targets: Any) -> int:

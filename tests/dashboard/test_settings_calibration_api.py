@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
-from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
-from firmware.monitor import Monitor, SourceInfo
+from dashboard.access.testing import LOCAL_TEST_CONFIG
+from firmware.monitor import Monitor
 from insole.calibration import Calibration
 from insole.frames import VoltsFrame
 from insole.sensor_model import Divider, FsrCurve, force_to_volts
@@ -22,25 +19,8 @@ CURVE = FsrCurve(r_at_1n_ohm=15_000.0, exponent=0.9)
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "sessions.sqlite3") as session_log:
-        yield session_log
-
-
-@pytest.fixture
-def monitor(log: SessionLog) -> Iterator[Monitor]:
-    with Monitor(log, SourceInfo("emulated", True, "test insole")) as mon:
-        yield mon
-
-
-@pytest.fixture
 def app(monitor: Monitor) -> Flask:
     return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return local_test_client(app)
 
 
 def readings(curve: FsrCurve, forces_n: list[float]) -> list[list[float]]:

@@ -3,56 +3,30 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from dashboard import create_app
 from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
-from firmware.monitor import Monitor, SourceInfo
+from dashboard.settings_views import NUMBER_FIELDS
+from firmware.monitor import Monitor
 from insole.frames import VoltsFrame
 from insole.settings import Settings
 from insole.store import SessionLog
 from tests.scripted import HOLD, scripted, to_volts
 
-SIM = SourceInfo("emulated", True, "test insole")
-
 
 @pytest.fixture
-def log(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "sessions.sqlite3") as session_log:
-        yield session_log
-
-
-@pytest.fixture
-def monitor(log: SessionLog) -> Iterator[Monitor]:
-    with Monitor(log, SIM) as mon:
-        yield mon
-
-
-@pytest.fixture
-def client(monitor: Monitor) -> FlaskClient:
-    return local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor))
+def app(monitor: Monitor) -> Flask:
+    return create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, monitor=monitor)
 
 
 def form_of(settings: Settings, **changes: str) -> dict[str, str]:
     """What a browser submits for ``settings`` with some fields typed over."""
-    data = {
-        name: f"{getattr(settings, name):g}"
-        for name in (
-            "hold_target_s",
-            "grace_s",
-            "rep_target",
-            "set_done_at",
-            "min_share",
-            "load_floor_n",
-            "target_tolerance",
-            "r_fixed_ohm",
-        )
-    }
+    data = {name: f"{getattr(settings, name):g}" for name in NUMBER_FIELDS}
     data.update(foot=settings.foot, language=settings.language)
     for sensor, (x_mm, y_mm) in settings.sensor_positions_mm.items():
         data[f"pos_{sensor}_x"] = f"{x_mm:g}"

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from firmware.monitor import Monitor, SourceInfo
-from insole.frames import VoltsFrame
 from insole.store import SessionLog
-from tests.scripted import HOLD, REST, scripted, to_volts
+from tests.monitor_support import feed
+from tests.scripted import HOLD, REST
 
 BOOT = datetime(1970, 1, 1, 0, 1, tzinfo=UTC)  # what a Pi without RTC starts with
 NETWORK = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
@@ -30,13 +30,6 @@ class JumpingClock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def feed(monitor: Monitor, segments: list, t0: float) -> float:
-    frames = to_volts(scripted(segments))
-    for f in frames:
-        monitor.process(VoltsFrame(f.t_s + t0, *f[1:]))
-    return t0 + frames[-1].t_s + 0.01
 
 
 @pytest.mark.parametrize("jump", [NETWORK - BOOT, -timedelta(hours=3)])

@@ -8,8 +8,6 @@ A filler file takes the free space while a set runs; then it is deleted.
 from __future__ import annotations
 
 import errno
-import os
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,29 +16,15 @@ import pytest
 
 from insole.store import SessionLog, StorageFullError
 from tests.reliability.rig import HOLD, REST, Device, piecewise
+from tests.tmpfs_support import mounted_tmpfs
 
 WAIT_S = 60.0  # bound on waiting for background work; never a measured figure
 
 
 @pytest.fixture
 def small_filesystem(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    command = ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        reason = result.stderr.strip() if result.returncode else ""
-    except FileNotFoundError as err:
-        reason = str(err)
-    if reason:
-        message = f"cannot mount a tmpfs for the disk-full test (needs root): {reason}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    try:
+    with mounted_tmpfs(tmp_path / "small", "1m") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def fill(directory: Path) -> Path:

@@ -17,7 +17,7 @@ from dashboard import sse
 from dashboard.access.store import AccessStore
 from firmware.broadcast import Broadcaster
 from tests.browser.service import Service, running_service
-from tests.dashboard.sse_text import parse_events
+from tests.dashboard.sse_text import FakeTime, parse_events
 
 DEVICE_HOST = "insole.local"
 READ_TIMEOUT_S = 60.0
@@ -100,30 +100,10 @@ def test_a_paired_tablet_keeps_its_stream_and_unpaired_ones_get_none(service: Se
         store.revoke(issued.device.id)
 
 
-class SteppingTime:
-    """A clock that moves only when the stream sleeps or the test steps it."""
-
-    def __init__(self) -> None:
-        self.now_s = 50.0
-
-    def clock(self) -> float:
-        return self.now_s
-
-    def sleep(self, seconds: float) -> None:
-        self.now_s += seconds
-
-
-@pytest.fixture
-def hub() -> Iterator[Broadcaster]:
-    hub = Broadcaster(frame_json=dict)
-    yield hub
-    hub.close_all()
-
-
 def test_access_is_asked_once_per_check_interval_and_a_no_ends_the_stream(
     hub: Broadcaster,
 ) -> None:
-    fake = SteppingTime()
+    fake = FakeTime()  # the test also steps it
     allowed = [True]
     asked: list[float] = []
 
