@@ -9,13 +9,21 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    request,
+    stream_with_context,
+)
 from flask.typing import ResponseReturnValue
 
 from dashboard import export
-from dashboard.api_errors import answer_errors_in_json
+from dashboard.api_errors import RefusedRequestError, answer_errors_in_json
 from dashboard.context import get_log
-from dashboard.forms import current_translate
+from dashboard.forms import current_translate, row_id
 from dashboard.review_data import get_summary, load_session, summary_dict, weekly
 
 bp = Blueprint("review_api", __name__, url_prefix="/api/sessions")
@@ -47,7 +55,12 @@ def delete_session(log: Any, session_id: int) -> None:
 @bp.get("")
 def list_sessions() -> ResponseReturnValue:
     """All sessions (or one runner's: ``?runner=<id>``), oldest first."""
-    runner_id = request.args.get("runner", type=int)
+    raw = request.args.get("runner")
+    runner_id = row_id(raw)
+    if raw is not None and runner_id is None:
+        # A filter that cannot be read must not quietly answer with everyone's sessions.
+        message = f"runner must be a runner's id (a whole number from 1), got {raw!r:.40}"
+        raise RefusedRequestError(400, message, "runner")
     return jsonify(sessions=all_summaries(get_log(), runner_id=runner_id))
 
 

@@ -31,7 +31,7 @@ from dashboard.context import get_log, get_monitor
 from insole.errors import InsoleError, SettingsError
 from insole.programme import ProgrammeError
 from insole.runners import Runners
-from insole.store import LogInputError, RunnerNotFoundError
+from insole.store import MAX_ROW_ID, LogInputError, RunnerNotFoundError
 
 bp = Blueprint("runners_api", __name__, url_prefix="/api/runners")
 
@@ -106,10 +106,20 @@ def current() -> ResponseReturnValue:
 def select() -> ResponseReturnValue:
     """Switch the device to a runner (``null``: nobody); refused while a set runs."""
     body = _body(("runner_id",))
-    runner_id = body.get("runner_id")
-    if runner_id is not None and (isinstance(runner_id, bool) or not isinstance(runner_id, int)):
+    if "runner_id" not in body:  # an empty body must not quietly switch to nobody
         raise RefusedRequestError(
-            400, f"runner_id must be a runner's id or null, got {runner_id!r}", "runner_id"
+            400, "runner_id is required: a runner's id, or null for nobody", "runner_id"
+        )
+    runner_id = body.get("runner_id")
+    if runner_id is not None and (
+        isinstance(runner_id, bool)
+        or not isinstance(runner_id, int)
+        or not 1 <= runner_id <= MAX_ROW_ID  # beyond 64 bits SQLite raised OverflowError
+    ):
+        raise RefusedRequestError(
+            400,
+            f"runner_id must be a runner's id (a whole number from 1) or null, got {runner_id!r}",
+            "runner_id",
         )
     monitor = get_monitor()
     try:

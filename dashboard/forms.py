@@ -16,6 +16,7 @@ from flask import current_app
 
 from insole.errors import SettingsError
 from insole.settings import RANGES
+from insole.store import MAX_ROW_ID
 
 Translate = Callable[..., str]
 
@@ -130,3 +131,15 @@ def weight_to_newtons(form: Form, value_field: str, unit_field: str) -> float | 
         form.error(value_field, form.t("form.positive"))
         return None
     return value * NEWTONS_PER_KG if unit == "kg" else value
+
+
+def row_id(raw: str | None) -> int | None:
+    """A row id (session, runner) from request text, or ``None`` if it cannot be one.
+
+    ASCII digits only, 1 to ``MAX_ROW_ID``: ``int()`` of a longer text would raise (beyond
+    4300 digits) or overflow SQLite, and a bad value must become a message, not a 500.
+    """
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_ROW_ID)):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ROW_ID else None

@@ -46,7 +46,7 @@ from dashboard import i18n, sse
 from dashboard.access import still_allowed_checker
 from dashboard.api_errors import error_response
 from dashboard.context import get_monitor
-from insole.errors import InsoleError, StorageError
+from insole.errors import CalibrationError, InsoleError, StorageError
 from insole.exercises import MODES
 from insole.frames import SENSORS
 from insole.settings import EXERCISES, FOOT_SIDES
@@ -106,6 +106,8 @@ def device_action(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Run an action of the device, turning domain errors into JSON answers (never a 500)."""
     try:
         return action(*args, **kwargs)
+    except CalibrationError as err:  # readings unfit (a foot on the insole while taring): a state
+        bad_request(str(err), status=409)
     except ValueError as err:  # SettingsError and other rejected values
         bad_request(str(err), getattr(err, "field", None))
     except StorageError as err:  # the session log cannot be written (disk full, ...)

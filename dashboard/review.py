@@ -168,7 +168,7 @@ def sessions() -> str:
     return render_template(
         "review_sessions.html",
         sessions=summaries,
-        deleted=request.args.get("deleted"),
+        deleted=request.args.get("deleted", type=int),
         runner_filter=runner_filter,
         runner_names=runner_filter["names"],
     )

@@ -20,9 +20,17 @@ from typing import Any
 
 from flask import current_app
 
+from dashboard.forms import row_id
 from dashboard.review_data import WeekRow, weekly
 from insole.exercises import MODES
-from insole.programme import DEFAULT_PROGRAMME, LIMITS, TARGET_FIELDS, ExerciseStep, Programme
+from insole.programme import (
+    DEFAULT_PROGRAMME,
+    LIMITS,
+    TARGET_FIELDS,
+    ExerciseStep,
+    Programme,
+    check_targets,
+)
 from insole.runners import Runner, Runners
 from insole.settings import EXERCISES
 
@@ -52,9 +60,11 @@ def set_running() -> bool:
     return bool(monitor is not None and monitor.status()["set"]["running"])
 
 
-def add_runner(log: Any, name: str, foot: str, targets: Mapping[str, Any] | None = None) -> Runner:
+def add_runner(log: Any, name: str, foot: str, targets: object = None) -> Runner:
     """Validate and store a new runner (``SettingsError``/``ProgrammeError``/``LogInputError``)."""
-    runner = Runner(name=name, foot=foot, targets=dict(targets or {}))
+    # Checked as sent: ``dict(targets)`` of a list was a TypeError (a 500), not a message.
+    checked = check_targets({} if targets is None else targets)
+    runner = Runner(name=name, foot=foot, targets=checked)
     return Runners(log).add(runner, created_at=datetime.now(UTC))
 
 
@@ -176,5 +186,7 @@ def runner_filter_of(raw: str | None, log: Any) -> dict[str, Any]:
     so an old bookmark still opens the list.
     """
     names = {r.id: r.name for r in Runners(log).all() if r.id is not None}
-    chosen = int(raw) if raw and raw.isdigit() and int(raw) in names else None
+    chosen = row_id(raw)
+    if chosen not in names:
+        chosen = None
     return {"id": chosen, "names": names}

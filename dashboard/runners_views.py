@@ -44,7 +44,7 @@ from insole.errors import InsoleError, SettingsError
 from insole.programme import DEFAULT_PROGRAMME, ProgrammeError
 from insole.runners import MAX_NAME_CHARS, Runner, Runners
 from insole.settings import FOOT_SIDES
-from insole.store import LogInputError, RunnerNotFoundError
+from insole.store import MAX_ROW_ID, LogInputError, RunnerNotFoundError
 
 bp = Blueprint("runners", __name__)
 
@@ -182,7 +182,7 @@ def select() -> ResponseReturnValue:
     raw = form.text("runner_id")
     runner_id: int | None = None
     if raw:
-        number = form.number("runner_id", integer=True, low=1)
+        number = form.number("runner_id", integer=True, low=1, high=MAX_ROW_ID)
         if number is None:
             abort(400, description=form.errors["runner_id"])
         runner_id = int(number)

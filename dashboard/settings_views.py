@@ -143,7 +143,7 @@ def _render_settings(
             languages=LANGUAGES,
             sensors=SENSORS,
             saved=request.args.get("saved") is not None,
-            capturing=request.args.get("capturing"),
+            capturing=_capturing_s(),
             capture_range=CAPTURE_RANGE_S,
         ),
         status,
@@ -334,7 +334,7 @@ def _render_wizard(
     form: Form | None = None,
     *,
     status: int = 200,
-    saved_id: str | None = None,
+    saved_id: int | None = None,
 ) -> ResponseReturnValue:
     monitor = get_monitor()
     settings: Settings = monitor.settings
@@ -373,10 +373,22 @@ def _wizard_state(form: Form) -> WizardState:
         return WizardState()
 
 
+def _capturing_s() -> str | None:
+    """The ``capturing`` notice's seconds, shown only when they are a capture's length.
+
+    The page puts them in a notice and hands them to its script: anything else in the URL
+    (a hand-edited or forged link) is ignored rather than echoed.
+    """
+    seconds = request.args.get("capturing", type=float)
+    if seconds is None or not CAPTURE_RANGE_S[0] <= seconds <= CAPTURE_RANGE_S[1]:
+        return None
+    return f"{seconds:g}"
+
+
 @bp.get("/calibrate")
 def calibrate() -> ResponseReturnValue:
     """The first step of the wizard (and the saved calibration, if any)."""
-    return _render_wizard(WizardState(), saved_id=request.args.get("saved"))
+    return _render_wizard(WizardState(), saved_id=request.args.get("saved", type=int))
 
 
 @bp.post("/calibrate/tare")

@@ -95,19 +95,62 @@ class Calibration:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Calibration:
         """Rebuild from ``to_dict`` output; anything malformed raises ``CalibrationError``."""
-        try:
-            divider = Divider(float(data["supply_v"]), float(data["r_fixed_ohm"]))
-            sensors = data["sensors"]
-            curves = [
-                FsrCurve(float(sensors[n]["r_at_1n_ohm"]), float(sensors[n]["exponent"]))
-                for n in SENSORS
-            ]
-            tare = [float(sensors[n].get("tare_n", 0.0)) for n in SENSORS]
-        except (KeyError, TypeError, ValueError) as err:
-            if isinstance(err, CalibrationError):
-                raise
-            raise CalibrationError(f"malformed calibration: {err!r}") from err
+        divider = Divider(_number(data, "supply_v", ""), _number(data, "r_fixed_ohm", ""))
+        sensors = _object(data, "sensors", "")
+        entries = [_object(sensors, name, "sensors.") for name in SENSORS]
+        curves = [
+            FsrCurve(
+                _number(entry, "r_at_1n_ohm", f"sensors.{name}."),
+                _number(entry, "exponent", f"sensors.{name}."),
+            )
+            for name, entry in zip(SENSORS, entries, strict=True)
+        ]
+        tare = [
+            _number(entry, "tare_n", f"sensors.{name}.", default=0.0)
+            for name, entry in zip(SENSORS, entries, strict=True)
+        ]
         return cls(divider, (curves[0], curves[1], curves[2]), (tare[0], tare[1], tare[2]))
+
+
+CALIBRATION_SHAPE = (
+    "a calibration is {supply_v, r_fixed_ohm, sensors: {heel, little_toe, big_toe: "
+    "{r_at_1n_ohm, exponent, tare_n (optional)}}}"
+)
+
+
+def _missing(where: str, key: str) -> CalibrationError:
+    return CalibrationError(f"malformed calibration: {where}{key} is missing; {CALIBRATION_SHAPE}")
+
+
+def _object(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    """``data[key]`` when it is an object; otherwise a message naming the field."""
+    if key not in data:
+        raise _missing(where, key)
+    value = data[key]
+    if not isinstance(value, Mapping):
+        raise CalibrationError(
+            f"malformed calibration: {where}{key} must be an object, got {value!r:.40}"
+        )
+    return value
+
+
+def _number(
+    data: Mapping[str, Any], key: str, where: str, default: float | None = None
+) -> float:
+    """``data[key]`` as a float (numbers or numeric text); a message naming the field if not."""
+    if key not in data:
+        if default is not None:
+            return default
+        raise _missing(where, key)
+    value = data[key]
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError(value)
+        return float(value)
+    except (TypeError, ValueError) as err:
+        raise CalibrationError(
+            f"malformed calibration: {where}{key} must be a number, got {value!r:.40}"
+        ) from err
 
 
 class Converter:

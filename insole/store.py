@@ -85,6 +85,9 @@ COMPACT_S = 60.0
 """Every minute, the half-second chunks just written are merged into one (smaller file)."""
 MAX_PENDING_S = 600.0
 """While the disk is full, at most this many seconds of frames per session wait in memory."""
+MAX_ROW_ID = 2**63 - 1
+"""SQLite's largest integer: a session, runner or calibration id beyond it cannot exist
+(and SQLite raises ``OverflowError`` if asked for one)."""
 SESSION_STATUSES = ("open", "completed", "interrupted")
 END_STATUSES = ("completed", "interrupted")
 

@@ -1,4 +1,5 @@
 import math
+import re
 
 import pytest
 from hypothesis import given
@@ -92,3 +93,35 @@ def test_drift_warning_names_the_sensor() -> None:
     assert report.warning is not None
     assert "little_toe +2.8 N" in report.warning
     assert check_drift([0.5, 0.2, 0.1], [0.7, 0.2, 0.1]).warning is None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"r_fixed_ohm": 0.0, "sensors": {}}, "supply_v is missing"),
+        ({"supply_v": 3.3, "r_fixed_ohm": "x", "sensors": {}}, "r_fixed_ohm must be a number"),
+        ({"supply_v": 3.3, "r_fixed_ohm": 3300, "sensors": []}, "sensors must be an object"),
+        ({"supply_v": 3.3, "r_fixed_ohm": 3300, "sensors": {}}, "sensors.heel is missing"),
+        (
+            {"supply_v": True, "r_fixed_ohm": 3300, "sensors": {}},
+            "supply_v must be a number, got True",
+        ),
+    ],
+)
+def test_a_malformed_calibration_names_the_field_not_a_python_error(
+    data: dict[str, object], message: str
+) -> None:
+    """Before, the message was "malformed calibration: KeyError('supply_v')"."""
+    with pytest.raises(CalibrationError, match=re.escape(message)) as raised:
+        Calibration.from_dict(data)
+    assert "Error" not in str(raised.value)
+
+
+def test_a_missing_sensor_field_is_named_with_its_sensor() -> None:
+    data = Calibration().to_dict()
+    del data["sensors"]["big_toe"]["exponent"]
+    with pytest.raises(CalibrationError, match=r"sensors\.big_toe\.exponent is missing"):
+        Calibration.from_dict(data)
+    del data["sensors"]["heel"]["tare_n"]
+    data["sensors"]["big_toe"]["exponent"] = 1.0
+    assert Calibration.from_dict(data).tare_n[0] == 0.0

@@ -64,7 +64,9 @@ def _text(key: str, **values: object) -> str:
 def _refusal(status: int, key: str, **values: Any) -> Response:
     """A refusal as JSON (``error``, ``pair_url``) or as a page with the same status."""
     if gate.wants_json(request):
-        body = {"error": MESSAGES[key].format(**values), "pair_url": url_for("access.pair")}
+        text = MESSAGES[key].format(**values)
+        # "message" like every other JSON error of the dashboard; "error" kept for old clients.
+        body = {"error": text, "message": text, "pair_url": url_for("access.pair")}
         response = jsonify(body)
     else:
         response = make_response(
@@ -109,7 +111,8 @@ def not_paired() -> Response:
 def forbidden_csrf(reason: str) -> Response:
     """403 for a state-changing request that failed the CSRF checks."""
     if gate.wants_json(request):
-        response = jsonify({"error": MESSAGES["access.error.csrf"].format(reason=reason)})
+        text = MESSAGES["access.error.csrf"].format(reason=reason)
+        response = jsonify({"error": text, "message": text})
     else:
         response = make_response(
             render_template("access_refused.html", error=_text("access.error.csrf", reason=reason))
@@ -220,7 +223,8 @@ def revoke(device_id: int) -> BaseResponse:
         store.revoke(device_id)
     except UnknownDeviceError:
         if gate.wants_json(request):
-            response = jsonify({"error": MESSAGES["access.error.unknown_device"]})
+            text = MESSAGES["access.error.unknown_device"]
+            response = jsonify({"error": text, "message": text})
         else:
             response = make_response(
                 render_template("access_refused.html", error=_text("access.error.unknown_device"))

@@ -601,13 +601,14 @@ def test_data_dir_for_pair_follows_the_service(
     assert pair_command.resolve_data_dir(tmp_path / "other") == tmp_path / "other"
 
 
-def test_openapi_fragment_documents_exactly_our_routes(app: Flask) -> None:
-    """dashboard/access/openapi.json is merged into the app's OpenAPI file: keep it true."""
-    fragment = json.loads(
-        (resources.files("dashboard.access") / "openapi.json").read_text(encoding="utf-8")
-    )
+def test_openapi_access_operations_are_exactly_our_routes(app: Flask) -> None:
+    """The operations tagged ``access`` in dashboard/openapi.json are this blueprint's routes."""
+    spec = json.loads((resources.files("dashboard") / "openapi.json").read_text(encoding="utf-8"))
     documented = {
-        (path, method.upper()) for path, item in fragment["paths"].items() for method in item
+        (path, method.upper())
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if "access" in operation.get("tags", ())
     }
     routed = {
         (re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), method)
@@ -616,10 +617,16 @@ def test_openapi_fragment_documents_exactly_our_routes(app: Flask) -> None:
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
     assert documented == routed
-    schemas = fragment["components"]["schemas"]
-    refs = re.findall(r'"\$ref": "#/components/schemas/(\w+)"', json.dumps(fragment))
-    assert refs
-    assert set(refs) <= set(schemas)
+    assert spec["components"]["securitySchemes"]["pairedDevice"]["name"] == "insole_token"
+
+
+def test_json_refusals_carry_a_message_like_every_other_json_error(app: Flask) -> None:
+    stranger = app.test_client()
+    refused = stranger.get("/api/status", headers={"Accept": "application/json"})
+    assert refused.status_code == 401
+    body = refused.get_json()
+    assert body["message"] == body["error"]
+    assert "pair" in body["message"]
 
 
 def test_pair_without_write_access_says_to_use_sudo(tmp_path: Path) -> None:

@@ -462,3 +462,12 @@ def test_pages_without_a_device_have_no_banners(tmp_path: Path) -> None:
             .text
         )
     assert '<div id="banners" class="banners" role="alert" aria-live="assertive"></div>' in html
+
+
+def test_tare_with_the_foot_on_the_insole_is_a_conflict_not_a_bad_request(
+    client: FlaskClient, monitor: Monitor
+) -> None:
+    """The request is fine; the device's state (a loaded insole) refuses it: 409."""
+    feed(monitor, [(1.0, HOLD)])
+    body = error_of(client.post("/api/tare"), 409)
+    assert "lift the foot" in body["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from importlib import resources
@@ -10,7 +11,9 @@ from typing import Any
 import pytest
 
 from dashboard import create_app
+from dashboard.access.gate import is_public
 from dashboard.access.testing import LOCAL_TEST_CONFIG
+from insole.settings import EXERCISES, FOOT_SIDES, RANGES, Settings
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
@@ -75,8 +78,42 @@ def test_every_reference_resolves() -> None:
     refs = _refs(spec)
     assert refs
     for ref in refs:
-        assert ref.startswith("#/components/schemas/"), ref
-        assert ref.rsplit("/", 1)[1] in spec["components"]["schemas"], ref
+        match = re.fullmatch(r"#/components/(schemas|responses)/(\w+)", ref)
+        assert match, ref
+        assert match[2] in spec["components"][match[1]], ref
+
+
+def test_the_settings_schema_states_the_fields_and_ranges_of_insole_settings() -> None:
+    """PUT /api/settings answers 400 outside these ranges: the description must say so."""
+    properties = load_spec()["components"]["schemas"]["Settings"]["properties"]
+    assert set(properties) == {f.name for f in dataclasses.fields(Settings)}
+    for name, allowed in RANGES.items():
+        assert properties[name]["type"] == ("integer" if allowed.integer else "number"), name
+        assert (properties[name]["minimum"], properties[name]["maximum"]) == (
+            allowed.low,
+            allowed.high,
+        ), name
+    assert properties["exercise"]["enum"] == list(EXERCISES)
+    assert properties["foot"]["enum"] == list(FOOT_SIDES)
+
+
+def test_the_public_operations_are_the_ones_the_gate_lets_through() -> None:
+    """``security: []`` marks what a browser can use before pairing; the rest need a token."""
+    spec = load_spec()
+    assert spec["security"] == [{"pairedDevice": []}]
+    app = create_app({"TESTING": True})
+    public_rules = {
+        re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and is_public(rule.endpoint, app.config)
+    }
+    documented = {
+        path
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS and operation.get("security") == []
+    }
+    assert documented == public_rules
 
 
 @pytest.mark.parametrize(("path", "method"), sorted(spec_operations(load_spec())), ids=str)

@@ -267,3 +267,50 @@ def test_pages_without_a_session_log_answer_503(tmp_path: Path) -> None:
     assert response.status_code == 503
     assert response.json["error"] == "unavailable"
     assert "no session log" in response.json["message"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/review/99999999999999999999", "/review/9223372036854775808/report",
+     "/review/-1/session.json", "/review/abc"],
+)
+def test_session_numbers_no_session_can_have_answer_404_with_what_is_allowed(
+    client: FlaskClient, url: str
+) -> None:
+    """Beyond SQLite's 64-bit integers the log raised OverflowError (a 500) before."""
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "whole numbers from 1" in response.text
+    assert "The requested URL was not found" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/sessions/99999999999999999999"),
+        ("delete", "/api/sessions/9223372036854775808"),
+        ("get", "/api/sessions/-3/frames"),
+    ],
+)
+def test_session_numbers_no_session_can_have_answer_404_json(
+    client: FlaskClient, method: str, url: str
+) -> None:
+    """A DELETE with a number beyond 64 bits answered 405 (werkzeug's stock text) before."""
+    response = getattr(client, method)(url)
+    assert response.status_code == 404
+    assert response.json["error"] == "not_found"
+    assert "whole numbers from 1" in response.json["message"]
+
+
+def test_a_method_the_address_lacks_names_the_allowed_ones(client: FlaskClient) -> None:
+    response = client.put("/api/sessions/weekly")
+    assert response.status_code == 405
+    assert response.json["message"] == "PUT is not allowed at /api/sessions/weekly; allowed: GET"
+
+
+def test_the_deleted_notice_shows_only_a_session_number(client: FlaskClient) -> None:
+    """A forged link must not put its own words in the notice."""
+    assert "Session 12 was deleted." in client.get("/review/?deleted=12").text
+    forged = client.get("/review/?deleted=call+0800+now")
+    assert forged.status_code == 200
+    assert "call 0800 now" not in forged.text  # (the language form keeps the URL, encoded)

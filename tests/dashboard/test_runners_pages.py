@@ -370,3 +370,53 @@ def test_an_unpaired_browser_sees_no_runner_names(
     assert "Zoe Private" not in refused.text
     pair_test_client(stranger)
     assert "Zoe Private" in stranger.get("/", headers=html_page).text
+
+
+@pytest.mark.parametrize("targets", [[None], "x", 3, [["arch_hold", 1]]])
+def test_targets_that_are_not_an_object_get_a_message_not_a_500(
+    client: FlaskClient, log: SessionLog, targets: object
+) -> None:
+    """``dict(targets)`` of a list raised TypeError before (found by the OpenAPI fuzzing)."""
+    response = client.post("/api/runners", json={"name": "Ada", "targets": targets})
+    assert response.status_code == 400
+    assert response.json["field"] == "targets"
+    assert "must be an object" in response.json["message"]
+    assert log.list_runners() == []
+
+
+def test_switching_runner_needs_runner_id_even_for_nobody(
+    client: FlaskClient, log: SessionLog, monitor: Monitor
+) -> None:
+    """An empty body switched the device to nobody before; null must be said."""
+    runner_id = add(log, "Ada")
+    assert client.put("/api/runners/current", json={"runner_id": runner_id}).status_code == 200
+    response = client.put("/api/runners/current", json={})
+    assert response.status_code == 400
+    assert response.json["field"] == "runner_id"
+    assert current_id(monitor) == runner_id
+    assert client.put("/api/runners/current", json={"runner_id": None}).status_code == 200
+    assert current_id(monitor) is None
+
+
+@pytest.mark.parametrize("runner_id", [2**63, 10**30, 0, -4])
+def test_a_runner_id_no_runner_can_have_is_refused_with_a_message(
+    client: FlaskClient, runner_id: int
+) -> None:
+    """Beyond SQLite's 64-bit integers this was an OverflowError (a 500) before."""
+    response = client.put("/api/runners/current", json={"runner_id": runner_id})
+    assert response.status_code == 400
+    assert "whole number from 1" in response.json["message"]
+    page = client.post("/runners/select", data={"runner_id": str(runner_id)})
+    assert page.status_code == 400
+
+
+@pytest.mark.parametrize("runner", ["abc", "", "0", "-1", "9223372036854775808", "1" * 5000, "١"])
+def test_a_runner_filter_that_is_no_id_is_refused_by_the_api_and_ignored_by_the_page(
+    client: FlaskClient, log: SessionLog, runner: str
+) -> None:
+    """The API quietly listed everyone's sessions; 5000 digits were a ValueError (500)."""
+    response = client.get("/api/sessions", query_string={"runner": runner})
+    assert response.status_code == 400
+    assert response.json["field"] == "runner"
+    assert "whole number from 1" in response.json["message"]
+    assert client.get("/review/", query_string={"runner": runner}).status_code == 200

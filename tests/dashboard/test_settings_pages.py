@@ -206,3 +206,21 @@ def test_settings_need_a_monitor() -> None:
     response = client.get("/api/settings")
     assert response.status_code == 503
     assert "no insole monitor" in response.json["message"]
+
+
+@pytest.mark.parametrize("forged", ["soon+please", "nan", "99", "-2"])
+def test_the_capturing_notice_ignores_anything_but_a_capture_length(
+    client: FlaskClient, forged: str
+) -> None:
+    """A hand-edited link is not echoed into the notice or handed to the page script."""
+    page = client.get(f"/settings/?capturing={forged}")
+    assert page.status_code == 200
+    assert "data-capturing" not in page.text
+    assert 'data-capturing="2.5"' in client.get("/settings/?capturing=2.5").text
+
+
+def test_the_calibration_saved_notice_shows_only_a_number(client: FlaskClient) -> None:
+    assert "Calibration 7 saved." in client.get("/settings/calibrate?saved=7").text
+    forged = client.get("/settings/calibrate?saved=call+0800+now")
+    assert forged.status_code == 200
+    assert "call 0800 now" not in forged.text  # (the language form keeps the URL, encoded)
