@@ -9,11 +9,17 @@ from pathlib import Path
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
+from hypothesis import settings as hypothesis_settings
 
 from firmware.broadcast import Broadcaster
 from firmware.monitor import Monitor
 from insole.store import SessionLog
 from tests.monitor_support import SIM
+
+# The suite runs on shared, noisy machines: no per-example time limit for property tests
+# (speed is measured by the benchmarks, not asserted in tests).
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)
