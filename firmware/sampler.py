@@ -264,6 +264,10 @@ class Sampler:
     thread.
     """
 
+    CATCH_UP_PERIODS = 5
+    """A paced sampler keeps its schedule after scans that ran late by up to this many
+    periods (the next scans follow at once); further behind, it starts afresh."""
+
     def __init__(
         self,
         adc: Ads1x15Adc | FeetAdc,
@@ -430,8 +434,11 @@ class Sampler:
             now_s = clock.monotonic()
             if period_s:
                 next_s += period_s
-                if now_s - next_s > period_s:
-                    next_s = now_s  # fell behind (a fault, a slow bus): no burst to catch up
+                if now_s - next_s > self.CATCH_UP_PERIODS * period_s:
+                    # Far behind (a fault, a reconnect): start afresh, no burst to catch up.
+                    next_s = now_s
+                # A little behind (one slow scan on a busy machine): the next scans follow at
+                # once until the schedule is met again, so the rate holds on average.
             if delivered:
                 rate_frames += 1
             if now_s - rate_start_s >= 1.0:

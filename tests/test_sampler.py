@@ -257,6 +257,28 @@ def test_real_time_run_and_clean_close() -> None:
     assert all(b > a for a, b in itertools.pairwise(times))
 
 
+class SometimesSlow(Recorder):
+    """Every 10th frame the thread is held up for 25 ms (a busy machine)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def on_frame(self, frame: VoltsFrame) -> None:
+        super().on_frame(frame)
+        if len(self.frames) % 10 == 0:
+            self.clock.advance(0.025)
+
+
+def test_late_scans_are_made_up_so_the_rate_holds(rig: Rig) -> None:
+    listener = SometimesSlow(rig.clock)
+    sampler = Sampler(rig.adc, [listener], rate_hz=100.0)
+    rig.run(sampler, 5.0)
+    # 2.5 periods lost every 10 frames would leave 80 frames/s without the catch-up.
+    assert len(listener.frames) >= 490
+    assert listener.gaps == []
+
+
 class PolicyRecorder(Listener):
     """Notes the scheduling policy of the thread that delivers frames."""
 
