@@ -366,9 +366,16 @@ def run(plan: LoadPlan) -> dict[str, Any]:
     return results
 
 
+IDLE_SETTLE_S = 3.0
+"""Seconds after start before the idle rate is read."""
+
+
 def _phases(
     plan: LoadPlan, service: ServiceProcess, status: StatusLog, ids: list[int]
 ) -> dict[str, Any]:
+    # The sampler reports its rate over whole seconds: skip its first ones (and the set's
+    # start) so that the idle rate is not diluted by a reading of 0.
+    time.sleep(IDLE_SETTLE_S)
     idle_start_s = time.monotonic()
     baseline = subscribers(service)
     time.sleep(plan.idle_s)
