@@ -564,16 +564,16 @@ NAMES = tuple(m.name for m in MEASUREMENTS)
 # -- what stands in the way when a figure misses (written into BENCHMARKS.md) --------------------
 
 WHEN_MISSED: dict[str, str] = {
-    "acq.": "Acquisition on real time depends on the host's wake-up lateness: every `time.sleep` "
-    "overshoots by 50-300 µs on this shared machine, and a continuous run that wakes late is "
-    "dropped (its data would be wrong). CPU per scan: with the 400 kHz wire time modelled, "
-    "each poll of the tutorial loop is itself a blocking 120 µs transfer, so the loop is no "
-    "CPU hog at 860 SPS (about 8 polls per conversion), and each blocking call costs about "
-    "25 µs of CPU here; our sampler makes about 3 blocking calls per conversion (result read, "
-    "next input's write, one paced sleep), the minimum for reading three inputs, which puts the "
-    "ratio near 0.4 at 860 SPS whatever the Python does (0.2 at 128 SPS, where the loop polls "
-    "about 70 times per conversion). The exact-timing row (`insole-monitor bench --fake-clock`) "
-    "shows what the same code does without the host's delays. See docs/acquisition.md.",
+    "acq.": "CPU per scan: with the 400 kHz wire time modelled, each poll of the tutorial "
+    "loop is itself a blocking 120 µs transfer, so the loop is no CPU hog at 860 SPS (about 10 "
+    "transfers per conversion), and on this machine each blocking call (a transfer's wait or a "
+    "sleep) costs about 30 µs of CPU. Our sampler makes about 3.5 per conversion (result read, "
+    "next input's write, one paced sleep, the end check of a run): the read and the write are "
+    "the minimum for three inputs through the driver, and the blocking-call ratio printed under "
+    "the table (about 0.3 at 860 SPS) is the floor of the CPU ratio whatever the Python does. "
+    "At 128 SPS, where the loop polls about 50 times per conversion, the ratio is 0.2. The "
+    "scan rate no longer depends much on the host: a late wake-up costs only the scans around "
+    "it and the sampler asks for real-time priority. See docs/acquisition.md.",
     "acq.soak": "The soak delivers 98 % or more over 10 minutes; a shortened soak (--quick) "
     "cannot, since the 1 s the chip is gone alone is 0.8 % of 2 minutes.",
     "core.": "The core figures are single-thread CPU time: on a shared 2-core machine under "
