@@ -76,6 +76,16 @@ BACKEND_ENV = "INSOLE_ADC_BACKEND"
 SINGLE_ENDED_MUX_OFFSET = 4
 """MUX code of AINx against GND is x + 4 (the driver's ``AnalogIn`` uses the same rule)."""
 
+STREAM_COUNTERS = (
+    "runs",
+    "rejected_runs",
+    "partial_runs",
+    "dropped_scans",
+    "late_stops",
+    "calibrations",
+)
+"""The continuous strategy's counters that ``stream_stats()`` reports."""
+
 _DRIVER_METHODS = ("_write_config", "_conversion_complete", "get_last_result", "_conversion_value")
 
 
@@ -225,26 +235,7 @@ class Ads1x15Adc(Closeable):
         calibrations.
         """
         stream = self._stream
-        if stream is None:
-            return dict.fromkeys(
-                (
-                    "runs",
-                    "rejected_runs",
-                    "partial_runs",
-                    "dropped_scans",
-                    "late_stops",
-                    "calibrations",
-                ),
-                0,
-            )
-        return {
-            "runs": stream.runs,
-            "rejected_runs": stream.rejected_runs,
-            "partial_runs": stream.partial_runs,
-            "dropped_scans": stream.dropped_scans,
-            "late_stops": stream.late_stops,
-            "calibrations": stream.calibrations,
-        }
+        return {name: getattr(stream, name, 0) for name in STREAM_COUNTERS}
 
     @property
     def full_scale_v(self) -> float:

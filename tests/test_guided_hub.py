@@ -8,9 +8,7 @@ of 10 s, lunge 3 x 20, two cool-down items.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,18 +35,6 @@ STS_SET_1 = ARCH_REST + 1
 STS_REST_1 = STS_SET_1 + 1
 STS_SET_2 = STS_REST_1 + 1
 CLEAN_RISES = "rest 3; hold 3; " + "rise 4; hold 2; " * 8 + "hold 1"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SessionLog]:
-    with SessionLog(tmp_path / "log.sqlite3") as log:
-        yield log
-
-
-@pytest.fixture
-def monitor(store: SessionLog) -> Iterator[Monitor]:
-    with Monitor(store, SIM) as mon:
-        yield mon
 
 
 class Feeder:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,19 +14,12 @@ from dashboard.access.testing import LOCAL_TEST_CONFIG, local_test_client
 from firmware.monitor import Monitor, SourceInfo
 from insole.frames import VoltsFrame
 from insole.programme import DEFAULT_PROGRAMME
-from insole.store import SessionLog
 from tests.dashboard.test_live_api import Stream, error_of, parse_page
 from tests.scripted import HOLD, REST, scripted, to_volts
 
 SIM = SourceInfo("emulated", True, "test insole")
 WARM_UP = len(DEFAULT_PROGRAMME.warm_up)
 POSTS = ("/api/guided/start", "/api/guided/advance", "/api/guided/set/start", "/api/guided/end")
-
-
-@pytest.fixture
-def monitor(tmp_path: Path) -> Iterator[Monitor]:
-    with SessionLog(tmp_path / "log.sqlite3") as log, Monitor(log, SIM) as mon:
-        yield mon
 
 
 @pytest.fixture
