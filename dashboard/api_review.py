@@ -7,6 +7,7 @@ HTTP status (404 for a missing session, 409 for deleting a session still recordi
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import (
@@ -16,11 +17,10 @@ from flask import (
     current_app,
     jsonify,
     request,
-    stream_with_context,
 )
 from flask.typing import ResponseReturnValue
 
-from dashboard import export
+from dashboard import export, session_cache
 from dashboard.api_errors import RefusedRequestError, answer_errors_in_json
 from dashboard.context import get_log
 from dashboard.forms import current_translate, row_id
@@ -50,6 +50,7 @@ def delete_session(log: Any, session_id: int) -> None:
     if summary["status"] in RECORDING_STATUSES:
         abort(409, description=current_translate()("review.delete_running", id=session_id))
     log.delete_session(session_id)
+    session_cache.get_cache().discard_session(session_id)
 
 
 @bp.get("")
@@ -85,9 +86,31 @@ def session(session_id: int) -> ResponseReturnValue:
 @bp.get("/<int:session_id>/frames")
 def frames(session_id: int) -> ResponseReturnValue:
     """Summary, holds and every frame of the session."""
-    data = load_session(get_log(), session_id, None)
-    body = export.session_json_chunks(data.summary, data.holds, data.frames, current_app.json.dumps)
-    return Response(stream_with_context(body), mimetype="application/json")
+    return session_json_download(session_id)
+
+
+def session_json_download(
+    session_id: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    """Summary, holds and frames as one streamed JSON document (cached once ended).
+
+    ``/api/sessions/<id>/frames`` and the review's ``session.json`` download send the same
+    bytes, so they share one cache entry.
+    """
+    log = get_log()
+    summary = get_summary(log, session_id)
+
+    def chunks() -> Iterator[str]:
+        data = load_session(log, session_id, None)
+        dumps = current_app.json.dumps
+        return export.session_json_chunks(data.summary, data.holds, data.frames, dumps)
+
+    return session_cache.download(
+        session_cache.finished_key(summary, "session.json"),
+        chunks,
+        mimetype="application/json",
+        headers=headers,
+    )
 
 
 @bp.delete("/<int:session_id>")

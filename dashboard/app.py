@@ -19,6 +19,7 @@ from dashboard import (
     live,
     review,
     runners_views,
+    session_cache,
     settings_views,
     sse,
 )
@@ -55,6 +56,7 @@ def create_app(
     app.extensions["insole_monitor"] = monitor
     app.extensions["insole_log"] = log if log is not None else getattr(monitor, "log", None)
     i18n.init_app(app)
+    session_cache.init_app(app)
     # Pairing, CSRF and security headers: registered first so the gate runs before any
     # other request hook (docs/security.md).
     access.init_app(app)

@@ -45,6 +45,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
+from dashboard import session_cache
 from dashboard.access import gate
 from dashboard.api_errors import error_response
 from dashboard.context import get_log
@@ -104,10 +105,14 @@ def _set_conflict(err: InsoleError) -> bool:
 def _replace(action: Callable[[Any], T]) -> T:
     """Run a whole-log action through the monitor (no set may run), or on the log itself."""
     monitor = current_app.extensions.get("insole_monitor")
-    if monitor is not None:
-        result: T = monitor.replace_stored_data(action)
-        return result
-    return action(get_log())
+    try:
+        if monitor is not None:
+            result: T = monitor.replace_stored_data(action)
+            return result
+        return action(get_log())
+    finally:
+        # Whatever happened, ids may now name other sessions: nothing cached may outlive it.
+        session_cache.get_cache().clear()
 
 
 # --------------------------------------------------------------------------- page

@@ -6,10 +6,12 @@ HTML pages live under ``/review``; the matching JSON API (``/api/sessions...``) 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import json
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from flask import (
     Blueprint,
     Response,
@@ -18,7 +20,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
@@ -26,7 +27,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import Conflict, NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from dashboard import api_review, export, plots
+from dashboard import api_review, export, plots, session_cache
 from dashboard.context import get_log
 from dashboard.forms import current_translate
 from dashboard.review_data import (
@@ -227,8 +228,8 @@ def report(session_id: int) -> str:
 
 def _render_session(template: str, session_id: int) -> str:
     log = get_log()
-    data = load_session(log, session_id, current_settings())
-    timeline, cops = session_plots(data)
+    data = load_session(log, session_id, current_settings(), with_frames=False)
+    timeline, cops = _cached_plots(log, data)
     return render_template(
         template,
         s=data.summary,
@@ -240,6 +241,24 @@ def _render_session(template: str, session_id: int) -> str:
     )
 
 
+def _cached_plots(log: Any, data: SessionData) -> tuple[Markup, list[Markup]]:
+    """``session_plots``, from the session cache when the session has ended.
+
+    The plots are most of a detail page's cost (frames decoded, paths drawn); their key
+    holds the language and the settings they were drawn with.
+    """
+
+    def draw() -> list[str]:
+        frames = np.asarray(log.frames_array(data.summary["id"]), dtype=np.float64)
+        timeline, cops = session_plots(dataclasses.replace(data, frames=frames))
+        return [str(timeline), *map(str, cops)]
+
+    settings_text = json.dumps(data.settings.to_dict(), sort_keys=True, default=str)
+    key = session_cache.finished_key(data.summary, "plots", g.get("lang"), settings_text)
+    timeline, *cops = session_cache.cached_value(key, draw)
+    return Markup(timeline), [Markup(cop) for cop in cops]
+
+
 def _attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
@@ -247,10 +266,11 @@ def _attachment(filename: str) -> dict[str, str]:
 @bp.get("/<int:session_id>/frames.csv")
 def export_frames(session_id: int) -> Response:
     """The session's frames in the recording CSV format, streamed."""
-    data = load_session(get_log(), session_id, None)
-    body: Iterator[str] = export.frames_csv(data.frames)
-    return Response(
-        stream_with_context(body),
+    log = get_log()
+    summary = get_summary(log, session_id)
+    return session_cache.download(
+        session_cache.finished_key(summary, "frames.csv"),
+        lambda: export.frames_csv(load_session(log, session_id, None).frames),
         mimetype="text/csv",
         headers=_attachment(f"session-{session_id}-frames.csv"),
     )
@@ -270,12 +290,8 @@ def export_holds(session_id: int) -> Response:
 @bp.get("/<int:session_id>/session.json")
 def export_json(session_id: int) -> Response:
     """Summary, holds and frames of the session as one JSON download."""
-    data = load_session(get_log(), session_id, None)
-    body = export.session_json_chunks(data.summary, data.holds, data.frames, current_app.json.dumps)
-    return Response(
-        stream_with_context(body),
-        mimetype="application/json",
-        headers=_attachment(f"session-{session_id}.json"),
+    return api_review.session_json_download(
+        session_id, headers=_attachment(f"session-{session_id}.json")
     )
 
 
