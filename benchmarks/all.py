@@ -444,7 +444,8 @@ REVIEW = Measurement(
     _review,
     "`benchmarks.review_render`: a simulated one-hour session (frames and holds) in a real "
     "session log, `/review/<id>` rendered through the Flask test client, 5 renders after a "
-    "first one (a 5-minute session and 1 render with --quick).",
+    "first one (a 5-minute session and 1 render with --quick), with the cache of finished "
+    "sessions off: what a first view costs (a cached view has its own line below).",
 )
 
 

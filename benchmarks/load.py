@@ -1,6 +1,6 @@
 """Load: tablets streaming the live page while review pages and exports are fetched.
 
-    python -m benchmarks.load [--minutes 10] [--clients 10] [--rate 50] [--json]
+    python -m benchmarks.load [--minutes 10] [--clients 10] [--rate 50] [--sessions 6] [--json]
 
 Prints figures with the targets beside them; nothing is asserted (the short version in
 ``tests/reliability/test_load.py`` asserts what does not depend on timing).
@@ -562,10 +562,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=10, help="live streams")
     parser.add_argument("--rate", type=float, default=50.0, help="requests a second")
     parser.add_argument("--idle-s", type=float, default=30.0, help="idle measuring time")
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=LoadPlan.sessions,
+        help="finished sessions the requests cycle through (more than the session cache "
+        "holds, about nine of 3 minutes, measures review requests that are computed every time)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     plan = LoadPlan(
-        minutes=args.minutes, clients=args.clients, rate_hz=args.rate, idle_s=args.idle_s
+        minutes=args.minutes,
+        clients=args.clients,
+        rate_hz=args.rate,
+        idle_s=args.idle_s,
+        sessions=args.sessions,
     )
     results = run(plan)
     print(json.dumps(results, indent=2) if args.json else report(results))

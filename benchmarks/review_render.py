@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from flask.testing import FlaskClient
 from numpy.typing import NDArray
 
 from dashboard import create_app
@@ -96,9 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         session_id = record_session(
             log, started_at=BEGUN, frames=frames, holds=holds, settings=settings
         )
-        client = local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log))
+        # The figures are what a first view of a finished session costs: without the cache
+        # of finished sessions (``dashboard.session_cache``); one line shows a cached view.
+        uncached = {"TESTING": True, **LOCAL_TEST_CONFIG, "INSOLE_SESSION_CACHE_BYTES": 0}
+        client = local_test_client(create_app(uncached, log=log))
+        cached = local_test_client(create_app({"TESTING": True, **LOCAL_TEST_CONFIG}, log=log))
 
-        def page(url: str) -> Callable[[], object]:
+        def page(url: str, client: FlaskClient = client) -> Callable[[], object]:
             def fetch() -> object:
                 response = client.get(url)
                 assert response.status_code == 200, (url, response.status_code)
@@ -112,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         report("frames_array (read back)", timed(lambda: log.frames_array(session_id), args.runs))
         detail_times = timed(page(detail), args.runs)
         report(f"GET {detail} ({size_kb:.0f} KB)", detail_times)
+        page(detail, cached)()  # fills the cache
+        report("GET detail again, from the cache", timed(page(detail, cached), args.runs))
         report("GET report", timed(page(f"/review/{session_id}/report"), args.runs))
         report("GET /review/ (list)", timed(page("/review/"), args.runs))
         report("GET frames.csv (download)", timed(page(f"/review/{session_id}/frames.csv"), 2))

@@ -1,4 +1,4 @@
-"""Process settings of the service: the switch interval, the number of malloc heaps."""
+"""Process settings of the service: the switch interval, malloc heaps and mappings."""
 
 from __future__ import annotations
 
@@ -29,3 +29,15 @@ def test_glibc_accepts_the_heap_limit() -> None:
 def test_at_least_one_heap() -> None:
     with pytest.raises(ValueError, match="arenas"):
         process_tuning.limit_malloc_arenas(0)
+
+
+@pytest.mark.skipif(
+    platform.libc_ver()[0] != "glibc", reason="mallopt(M_MMAP_THRESHOLD) is glibc's"
+)
+def test_glibc_accepts_the_fixed_mmap_threshold() -> None:
+    assert process_tuning.fix_mmap_threshold(process_tuning.MMAP_THRESHOLD_BYTES) is True
+
+
+def test_the_mmap_threshold_is_at_least_a_page() -> None:
+    with pytest.raises(ValueError, match="at least one page"):
+        process_tuning.fix_mmap_threshold(100)
