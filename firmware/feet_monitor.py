@@ -154,6 +154,7 @@ class FeetMonitor(Monitor):
                         "level": "error",
                         "key": f"adc_fault.{side}",
                         "text": f"No readings from the {side} insole: {foot.fault}",
+                        "detail": foot.fault,
                     }
                 )
             for name in SENSORS:

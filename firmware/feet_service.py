@@ -17,10 +17,11 @@ from __future__ import annotations
 import logging
 
 from firmware.adc import resolve_backend
-from firmware.feet_adc import FeetAdc, open_feet_adc
+from firmware.config import SIDES
+from firmware.feet_adc import FeetAdc, emulated_feet_bus, open_feet_adc
 from firmware.foot_source import FootVolts, ForceSource, FunctionSource, ReplaySource
 from firmware.monitor import SourceInfo
-from firmware.service import SOURCES, ServiceError, ServiceOptions
+from firmware.service import SOURCES, ServiceError, ServiceOptions, schedule_unplugs
 from insole.recording_csv import read_recording
 from insole.sensor_model import Divider
 from insole.sim_script import Script, default_session
@@ -74,10 +75,10 @@ def open_feet_source(options: ServiceOptions, divider: Divider) -> tuple[FeetAdc
     device = options.device
     if options.source not in SOURCES:
         raise ServiceError(f"source must be one of {', '.join(SOURCES)}, got {options.source!r}")
-    if options.unplug:
-        raise ServiceError("--unplug works with one insole only (leave out --feet both)")
     if options.source != "replay":
         backend = resolve_backend(options.source, device.adc)
+        if backend == "hardware" and options.unplug:
+            raise ServiceError("--unplug works on the emulated insoles only")
         if backend == "hardware":
             adc = open_feet_adc(device, "hardware", wait_for_right=True)
             return adc, SourceInfo("hardware", False, adc.description, feet="both")
@@ -88,5 +89,10 @@ def open_feet_source(options: ServiceOptions, divider: Divider) -> tuple[FeetAdc
         side: FootVolts(source, device.adc_for(side), divider=divider)
         for side, source in forces.items()
     }
-    adc = open_feet_adc(device, "emulated", volts, bus_hz=options.bus_hz)
+    if options.unplug:
+        bus = emulated_feet_bus(device, volts, bus_hz=options.bus_hz)
+        schedule_unplugs(bus, {side: device.adc_for(side) for side in SIDES}, options.unplug)
+        adc = open_feet_adc(device, "emulated", emulator=bus)
+    else:
+        adc = open_feet_adc(device, "emulated", volts, bus_hz=options.bus_hz)
     return adc, SourceInfo(kind, True, f"{what} on {adc.description}", feet="both")

@@ -271,7 +271,12 @@ class Monitor(Closeable):
         adc_fault = self._adc_fault
         if adc_fault is not None:
             banners.append(
-                {"level": "error", "key": "adc_fault", "text": f"No readings: {adc_fault}"}
+                {
+                    "level": "error",
+                    "key": "adc_fault",
+                    "text": f"No readings: {adc_fault}",
+                    "detail": adc_fault,
+                }
             )
         if not self._logging_ok:
             banners.append(

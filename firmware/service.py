@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,7 @@ from dashboard.access import start_button_pairing
 from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK
-from firmware.config import AdcConfig, DeviceConfig
+from firmware.config import SIDES, AdcConfig, DeviceConfig
 from firmware.feet_adc import FeetAdc
 from firmware.foot_source import FootVolts, ForceSource, ReplaySource
 from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
@@ -66,19 +66,27 @@ class Unplug:
     """A sensor of the emulated insole unplugged for a while (the sensor-fault path).
 
     It comes loose ``at_s`` seconds after start, for ``for_s`` seconds (``None``: for good).
+    ``side`` names the insole when two run (``--feet both``), else it is ``None``.
     """
 
     sensor: str
     at_s: float
     for_s: float | None = None
+    side: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> Unplug:
-        """``SENSOR@AT`` or ``SENSOR@AT+FOR`` (seconds), e.g. ``big_toe@10+5``."""
-        usage = f"--unplug must be SENSOR@AT[+FOR] (e.g. big_toe@10+5), got {text!r}"
-        sensor, sep, when = text.partition("@")
+        """``[SIDE:]SENSOR@AT[+FOR]`` (seconds), e.g. ``big_toe@10+5`` or ``left:heel@3``."""
+        usage = (
+            "--unplug must be [left:|right:]SENSOR@AT[+FOR] (e.g. big_toe@10+5, "
+            f"right:heel@3), got {text!r}"
+        )
+        target, sep, when = text.partition("@")
         if not sep:
             raise ServiceError(usage)
+        side, colon, sensor = target.rpartition(":")
+        if colon and side not in SIDES:
+            raise ServiceError(f"--unplug insole must be {' or '.join(SIDES)}: {text!r}")
         if sensor not in SENSORS:
             raise ServiceError(f"--unplug sensor must be one of {', '.join(SENSORS)}: {text!r}")
         at, plus, duration = when.partition("+")
@@ -89,7 +97,32 @@ class Unplug:
             raise ServiceError(usage) from err
         if not 0.0 <= at_s <= 86_400.0 or (for_s is not None and not 0.0 < for_s <= 86_400.0):
             raise ServiceError(f"--unplug times must be from 0 to 86400 s: {text!r}")
-        return cls(sensor, at_s, for_s)
+        return cls(sensor, at_s, for_s, side or None)
+
+
+def schedule_unplugs(
+    bus: EmulatedI2CBus, chips: Mapping[str | None, AdcConfig], unplugs: Sequence[Unplug]
+) -> None:
+    """Plan each unplug on ``bus``, counted from now; ``chips``: the ADC config per side.
+
+    One insole is the side ``None``; an unplug naming a side that is not there (or none
+    when two run) is refused with the form that fits.
+    """
+    start_s = SYSTEM_CLOCK.monotonic()
+    for fault in unplugs:
+        if fault.side not in chips:
+            form = "SENSOR@AT" if None in chips else f"{'|'.join(SIDES)}:SENSOR@AT"
+            raise ServiceError(
+                f"--unplug {fault.side or ''}{':' if fault.side else ''}{fault.sensor}: "
+                f"with {'one insole' if None in chips else 'two insoles'} write {form}"
+            )
+        config = chips[fault.side]
+        chip = bus.chip(config.address)
+        channel: int = config.channels[fault.sensor]
+        bus.schedule(start_s + fault.at_s, functools.partial(chip.disconnect_sensor, channel))
+        if fault.for_s is not None:
+            end_s = start_s + fault.at_s + fault.for_s
+            bus.schedule(end_s, functools.partial(chip.reconnect_sensor, channel))
 
 
 def _plan_unplugs(
@@ -98,13 +131,7 @@ def _plan_unplugs(
     """An emulated bus whose chip loses the given sensors at the planned times."""
     chip = EmulatedAds1x15(adc_config.model, adc_config.address, volts)
     bus = EmulatedI2CBus([chip], bus_hz=bus_hz)
-    start_s = SYSTEM_CLOCK.monotonic()
-    for fault in unplugs:
-        channel: int = adc_config.channels[fault.sensor]
-        bus.schedule(start_s + fault.at_s, functools.partial(chip.disconnect_sensor, channel))
-        if fault.for_s is not None:
-            end_s = start_s + fault.at_s + fault.for_s
-            bus.schedule(end_s, functools.partial(chip.reconnect_sensor, channel))
+    schedule_unplugs(bus, {None: adc_config}, unplugs)
     return bus
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from firmware.config import DeviceConfig
 from firmware.feet_service import RIGHT_LOAD_FACTOR, _force_sources, open_feet_source
-from firmware.service import ServiceError, ServiceOptions, Unplug
+from firmware.service import ServiceError, ServiceOptions, Unplug, open_source
 from insole.frames import Frame
 from insole.recording_csv import write_recording
 from insole.sensor_model import Divider, FsrCurve, volts_to_force
@@ -54,11 +54,57 @@ def test_a_two_foot_replay_is_two_recordings(tmp_path: Path) -> None:
     assert "left.csv (left) and right.csv (right)" in info.description
 
 
-def test_options_that_need_one_insole_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ServiceError, match="one insole"):
+def test_an_unplug_names_the_insole_when_two_run() -> None:
+    with pytest.raises(ServiceError, match=r"two insoles write left\|right:SENSOR@AT"):
         open_feet_source(
             ServiceOptions(source="emulated", device=BOTH, unplug=(Unplug("heel", 1.0),)),
             Divider(),
         )
+    with pytest.raises(ServiceError, match="one insole write SENSOR@AT"):
+        open_source(
+            ServiceOptions(source="emulated", unplug=(Unplug.parse("left:heel@1"),)), Divider()
+        )
+
+
+def test_the_named_insole_loses_its_sensor_and_the_other_keeps_its_own() -> None:
+    options = ServiceOptions(
+        source="emulated", script="hold 30", device=BOTH, bus_hz=None,
+        unplug=(Unplug.parse("right:big_toe@0"),),
+    )
+    adc, _info = open_feet_source(options, Divider())
+    with adc:
+        left, right = adc.left.read_scan()[1], adc.right.read_scan()[1]
+    assert min(left) > 0.1  # every point of the left foot loaded
+    assert right[2] == 0.0  # the right big toe cut
+    assert min(right[:2]) > 0.1
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("big_toe@10+5", Unplug("big_toe", 10.0, 5.0)),
+        ("right:heel@3", Unplug("heel", 3.0, None, "right")),
+        ("left:little_toe@0.5+1", Unplug("little_toe", 0.5, 1.0, "left")),
+    ],
+)
+def test_unplug_forms(text: str, parsed: Unplug) -> None:
+    assert Unplug.parse(text) == parsed
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("middle:heel@3", "insole must be left or right"),
+        ("right:toe@3", "sensor must be one of heel, little_toe, big_toe"),
+        ("right:heel", r"must be \[left:\|right:\]SENSOR@AT"),
+        ("heel@-1", "from 0 to 86400 s"),
+    ],
+)
+def test_unplug_mistakes_are_explained(text: str, message: str) -> None:
+    with pytest.raises(ServiceError, match=message):
+        Unplug.parse(text)
+
+
+def test_options_that_need_one_insole_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ServiceError, match=r"--replay FILE\.csv"):
         open_feet_source(ServiceOptions(source="replay", device=BOTH), Divider())

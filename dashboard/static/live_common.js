@@ -197,13 +197,28 @@
     var tr = this.tr;
     var key = String(b.key || "");
     var level = BANNER_LEVELS[b.level] || "warn";
-    if (key === "simulated") { return banner(key, level, tr("banner.simulated")); }
-    if (key.indexOf("sensor_fault.") === 0) {
-      var name = key.slice("sensor_fault.".length);
-      var sensors = (st.health && st.health.sensors) || {};
+    var self = this, parts = key.split(".");
+    var sensorFault = function (name, sensors) {
       var state = (sensors[name] && sensors[name].state) || "";
-      var textKey = this.texts["banner.sensor_fault." + state] ? "banner.sensor_fault." + state : "banner.sensor_fault";
-      return banner(key, level, tr(textKey, { point: tr("sensor." + name) }));
+      var textKey = self.texts["banner.sensor_fault." + state] ? "banner.sensor_fault." + state : "banner.sensor_fault";
+      return tr(textKey, { point: tr("sensor." + name) });
+    };
+    var onInsole = function (side, text) {
+      return tr("banner.on_insole", { insole: tr("banner.insole." + side), text: text });
+    };
+    if (key === "simulated") { return banner(key, level, tr("banner.simulated")); }
+    if (parts[0] === "sensor_fault" && parts.length === 2) {
+      return banner(key, level, sensorFault(parts[1], (st.health && st.health.sensors) || {}));
+    }
+    if (parts[0] === "foot_sensor_fault" && parts.length === 3) {
+      // Two insoles: "foot_sensor_fault.<side>.<sensor>", health per foot.
+      var foot = (st.feet && st.feet[parts[1]]) || {};
+      return banner(key, level, onInsole(parts[1], sensorFault(parts[2], foot.sensors || {})));
+    }
+    if (parts[0] === "adc_fault" && parts.length <= 2) {
+      // The detail is the driver's own words (English); the headline is translated.
+      var none = tr("banner.adc_fault", { detail: b.detail || b.text || "" });
+      return banner(key, level, parts.length === 1 ? none : onInsole(parts[1], none));
     }
     if (key === "logging_paused") {
       return banner(key, level, tr("banner.logging_paused", { reason: b.text || "" }));

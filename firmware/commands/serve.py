@@ -69,9 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--unplug",
         action="append",
         default=[],
-        metavar="SENSOR@AT[+FOR]",
-        help="emulated insole only: unplug a sensor AT seconds after start, for FOR seconds "
-        "(default: for good), e.g. big_toe@10+5; repeatable (shows the sensor-fault path)",
+        metavar="[SIDE:]SENSOR@AT[+FOR]",
+        help="emulated insoles only: unplug a sensor AT seconds after start, for FOR seconds "
+        "(default: for good), e.g. big_toe@10+5; with --feet both name the insole, e.g. "
+        "right:heel@3; repeatable (shows the sensor-fault path)",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.browser import live_page
 from tests.browser.conftest import require_browser
-from tests.browser.live_page import text, wait_for
+from tests.browser.live_page import banners, text, wait_for
 from tests.browser.service import Service, running_service
 
 pytestmark = pytest.mark.browser
@@ -117,3 +117,27 @@ def test_both_feet_sessions_are_linked_in_the_log(service: Service) -> None:
     assert set(by_foot) == {"left", "right"}
     assert by_foot["left"]["meta"]["pair"]["session_id"] == by_foot["right"]["id"]
     assert by_foot["left"]["meta"]["symmetry"]["left_load_share"] > 0.5
+
+
+def test_a_sensor_cut_on_one_insole_names_that_insole_in_the_page_language(
+    browser: Any,
+) -> None:
+    # A service of its own whose right big-toe sensor comes loose 4 s after start, inside
+    # the first hold (2-11 s), and stays loose. The banner is drawn by the live page's
+    # script from the stream's status, first in English, then after switching to German.
+    args = [*SERVE_ARGS, "--unplug", "right:big_toe@4"]
+    with running_service(args) as faulty:
+        browser.get(faulty.url + "/")
+        key = "foot_sensor_fault.right.big_toe"
+        shown = wait_for("the right insole's fault banner", lambda: banners(browser).get(key))
+        assert shown == "Right insole — Sensor fault: big-toe ball not responding"
+        assert not any(k.startswith("foot_sensor_fault.left") for k in banners(browser))
+        browser.find_element("css selector", "form.lang-switch button[value='de']").click()
+        german = wait_for(
+            "the banner in German",
+            lambda: (banners(browser).get(key) or "").startswith("Rechte"),
+        )
+        assert german
+        assert banners(browser)[key] == (
+            "Rechte Einlegesohle — Sensorfehler: Großzehenballen reagiert nicht"
+        )
