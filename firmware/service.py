@@ -39,6 +39,7 @@ from firmware.process_tuning import tune_for_serving
 from firmware.realtime import SAMPLER_PRIORITY
 from firmware.request_gate import RequestGate
 from firmware.sampler import Sampler
+from firmware.server_log import quiet_dropped_connections
 from insole.errors import InsoleError
 from insole.frames import SENSORS
 from insole.recording_csv import read_recording
@@ -306,6 +307,7 @@ class Service:
                 ident="insole-monitor",
             )
             _abort_stalled_connections(socket_map)
+            quiet_dropped_connections()  # those aborted connections: one line each
             sampler.start()
             if info.simulated and options.host in LOCAL_HOSTS:
                 log.info("pairing off: simulated insole on this computer only (local development)")
