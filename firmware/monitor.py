@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from firmware.broadcast import Broadcaster, Subscription
+from firmware.device_state import DeviceState
 from firmware.errors import HardwareError
 from firmware.guided import GuidedHub
 from firmware.log_writer import LogWriter
@@ -135,8 +136,10 @@ class Monitor(Closeable):
         calibration: Calibration | None = None,
         feedback: Feedback | None = None,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        state: DeviceState | None = None,
     ) -> None:
         self.log = store
+        self._state = state
         self.source = source
         self._wall_clock = wall_clock
         self._lock = threading.RLock()
@@ -180,6 +183,29 @@ class Monitor(Closeable):
         self._closed = False
         self.guided = GuidedHub(self)
         """The guided session (``firmware.guided``): its state lives here, not in a tablet."""
+
+    def restore_runner(self) -> Runner | None:
+        """Choose again the runner remembered in ``state`` (at start, before sampling).
+
+        Returns the runner, or ``None`` when nobody was remembered or they are gone (then
+        nobody is remembered any more, and the reason is logged).
+        """
+        runner_id = None if self._state is None else self._state.get_runner_id()
+        if runner_id is None:
+            return None
+        try:
+            runner = self.select_runner(runner_id)
+        except (KeyError, InsoleError) as err:  # RunnerNotFoundError is a KeyError
+            log.warning("the runner chosen before the restart (%s) is not available: %s",
+                        runner_id, err)
+            self._remember_runner(None)
+            return None
+        log.info("current runner after the restart: %s", runner_id)
+        return runner
+
+    def _remember_runner(self, runner_id: int | None) -> None:
+        if self._state is not None:
+            self._state.remember(runner_id=runner_id)
 
     # -- read side ------------------------------------------------------------------
 
@@ -610,6 +636,8 @@ class Monitor(Closeable):
                 self._counter = make_counter(
                     mode, self._runner_settings(self._settings, mode), self._calibration
                 )
+        if runner_id != current_id:
+            self._remember_runner(runner_id)
         self._publish("status", self.status())
         return runner
 
@@ -644,6 +672,7 @@ class Monitor(Closeable):
                     self._apply(settings, calibration)
                     self._calibration_id = calibration_id
                     self._counter = make_counter(self._counter.mode, settings, calibration)
+                self._remember_runner(None)
             finally:
                 with self._lock:
                     self._replacing = False

@@ -32,6 +32,7 @@ from firmware.adc import Ads1x15Adc, open_adc, resolve_backend
 from firmware.ads_emulator import EmulatedAds1x15, EmulatedI2CBus
 from firmware.clock import SYSTEM_CLOCK
 from firmware.config import SIDES, AdcConfig, DeviceConfig
+from firmware.device_state import DeviceState
 from firmware.feet_adc import FeetAdc
 from firmware.foot_source import FootVolts, ForceSource, ReplaySource
 from firmware.monitor import Feedback, Monitor, SourceInfo, stored_settings
@@ -278,8 +279,11 @@ class Service:
             stack.callback(adc.close)
             log.info("insole: %s", info.description)
             feedback = open_feedback(options)
-            self.monitor = monitor = monitor_class(store, info, feedback=feedback)
+            self.monitor = monitor = monitor_class(
+                store, info, feedback=feedback, state=DeviceState.beside(path)
+            )
             stack.callback(monitor.close)
+            monitor.restore_runner()
             # Before the sampler and server threads start.
             stack.callback(sys.setswitchinterval, tune_for_serving())
             self.sampler = sampler = Sampler(

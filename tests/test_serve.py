@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from firmware.device_state import DeviceState
+from insole.runners import Runner, Runners
 from insole.store import SessionLog
 
 
@@ -99,3 +104,22 @@ def test_replay_needs_a_readable_recording(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "little_toe_n" in out
     assert "Traceback" not in out
+
+
+def test_the_runner_chosen_before_a_restart_is_chosen_again(tmp_path: Path) -> None:
+    # What the previous run left: a runner in the log and the device's memory of them.
+    with SessionLog(tmp_path / "sessions.sqlite3") as log:
+        ana = Runners(log).add(Runner("Ana", "left"), datetime.now(UTC))
+    assert DeviceState.beside(tmp_path / "sessions.sqlite3").remember(runner_id=ana.id)
+    proc, port = start(tmp_path, "--source", "emulated")
+    try:
+        wait_for_line(proc, "dashboard on")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=10) as reply:
+            status = json.load(reply)
+        assert status["runner"]["id"] == ana.id
+        assert status["runner"]["name"] == "Ana"
+    finally:
+        proc.kill()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
