@@ -84,6 +84,9 @@
   // ---- State from the device ----------------------------------------------------------------
   var state = null;
   var frame = null;
+  // Two insoles: both feet of the newest frame, and the one the card shows in full.
+  var feet = null;
+  var shownFoot = "left";
 
   function applyState(next) {
     if (state && next.revision < state.revision) { return; }  // an older answer came late
@@ -288,6 +291,7 @@
       if (whole <= 3 && whole >= 1 && whole !== lastSecond) { lastSecond = whole; say(fmt(whole, 0)); }
     }
     if (!f || $("g-live").hidden) { return; }
+    renderFeet();
     var look = shared.stateOf(f);
     $("state").className = "state " + look[0];
     setText($("state-word"), tr(look[1]));
@@ -319,6 +323,30 @@
       lastEl.className = h ? h.outcome : "";
     }
   }
+  // With two insoles, one button per foot: its count always in view, the card in full
+  // for the chosen one.
+  function renderFeet() {
+    var box = $("g-feet");
+    box.hidden = !feet;
+    if (!feet) { return; }
+    Array.prototype.forEach.call(box.querySelectorAll("button"), function (button) {
+      var side = button.dataset.foot, set = (feet[side] && feet[side].set) || {};
+      setText(button, tr("guided.foot_count", {
+        foot: tr("foot." + side), correct: set.correct || 0, target: set.rep_target || 0
+      }));
+      button.setAttribute("aria-pressed", side === shownFoot ? "true" : "false");
+    });
+  }
+  function pickFrame() {
+    frame = feet ? (feet[shownFoot] || feet[shownFoot === "left" ? "right" : "left"] || null) : frame;
+  }
+  Array.prototype.forEach.call($("g-feet").querySelectorAll("button"), function (button) {
+    button.addEventListener("click", function () {
+      shownFoot = button.dataset.foot;
+      pickFrame();
+      schedule();
+    });
+  });
   var dirty = false;
   function schedule() {
     if (!dirty) {
@@ -343,9 +371,9 @@
       }
     });
     on("frame", function (data) {
-      // Two insoles: the card shows the left foot (the right one while the left is silent);
-      // the live page shows both.
-      frame = data.feet ? (data.feet.left || data.feet.right || null) : data;
+      // Two insoles: the card shows the chosen foot (the other while it is silent).
+      feet = data.feet || null;
+      if (feet) { pickFrame(); } else { frame = data; }
       schedule();
     });
     on("guided", applyState);

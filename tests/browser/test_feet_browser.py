@@ -119,6 +119,43 @@ def test_both_feet_sessions_are_linked_in_the_log(service: Service) -> None:
     assert by_foot["left"]["meta"]["symmetry"]["left_load_share"] > 0.5
 
 
+def test_the_guided_card_counts_both_feet_and_shows_the_chosen_one(
+    browser: Any, service: Service
+) -> None:
+    live_page.set_viewport(browser, 768, 1024)
+    browser.get(service.url + "/guided")
+    wait_for("the programme", lambda: "Arch hold" in text(browser, "g-outline"))
+    browser.find_element("id", "g-primary").click()  # start the programme
+    for n in (1, 2, 3):
+        wait_for(f"warm-up item {n}", lambda n=n: text(browser, "g-title") == f"Warm-up {n} of 3")
+        browser.find_element("id", "g-primary").click()
+    wait_for("the arch hold set", lambda: text(browser, "g-title") == "Arch hold — set 1 of 1")
+    browser.find_element("id", "g-primary").click()  # start the set on both insoles
+    try:
+        wait_for("the set to run", lambda: text(browser, "g-primary") == "Stop set")
+        wait_for("one button per foot", lambda: visible(browser, "#g-feet"))
+
+        def buttons() -> list[tuple[str, str]]:
+            found: list[tuple[str, str]] = browser.execute_script(
+                "return Array.prototype.map.call(document.querySelectorAll('#g-feet button'),"
+                " function (b) { return [b.textContent, b.getAttribute('aria-pressed')]; });"
+            )
+            return found
+
+        wait_for("both counts", lambda: buttons()[0][0].startswith("Left "))
+        (left, left_on), (right, right_on) = buttons()
+        assert re.fullmatch(r"Left \d+/10", left), left
+        assert re.fullmatch(r"Right \d+/10", right), right
+        assert (left_on, right_on) == ("true", "false")
+        browser.find_element("css selector", "#g-feet button[data-foot='right']").click()
+        wait_for("the right foot chosen", lambda: buttons()[1][1] == "true")
+        assert buttons()[0][1] == "false"
+        assert text(browser, "state-word")  # the card still shows a foot's state
+    finally:
+        browser.find_element("id", "g-primary").click()  # stop the set
+        wait_for("the set to stop", lambda: text(browser, "g-primary") != "Stop set")
+        browser.find_element("id", "g-end").click()
+
 def test_a_sensor_cut_on_one_insole_names_that_insole_in_the_page_language(
     browser: Any,
 ) -> None:
