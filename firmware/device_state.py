@@ -1,11 +1,14 @@
 """What the device remembers about itself across restarts, beside the session log.
 
-Today that is who was chosen as the current runner: a Pi is unplugged between sessions,
-and a runner who forgot to pick themselves again after a reboot would have their sets
-logged under nobody and counted with the device's targets instead of their own. It is
-device state, not health data, so it lives in ``device-state.json`` in the data directory
-and not in the session log (it does not travel in backups; a restore or "delete all" sets
-it back to nobody).
+Who was chosen as the current runner (``runner_id``): a Pi is unplugged between
+sessions, and a runner who forgot to pick themselves again after a reboot would have
+their sets logged under nobody and counted with the device's targets instead of their
+own. And where a guided session had got to (``guided``: its programme, stage and results;
+``firmware.guided.GuidedHub.snapshot``), so that a power cut in the middle of the
+programme does not send the runner back to the warm-up. It is device state, not health
+data, so it lives in ``device-state.json`` in the data directory and not in the session
+log (it does not travel in backups; a restore or "delete all" sets the runner back to
+nobody).
 
 The file is replaced atomically (written beside, flushed, renamed). A file that cannot be
 read or parsed is reported once and treated as empty: remembering is a convenience, and

@@ -109,9 +109,17 @@ def set_targets(stage: Stage, settings: Settings) -> dict[str, Any]:
 class GuidedHub(Closeable):
     """The device's one guided session (see the module docstring)."""
 
-    def __init__(self, monitor: GuidedMonitor, *, poll_s: float = POLL_S) -> None:
+    def __init__(
+        self,
+        monitor: GuidedMonitor,
+        *,
+        poll_s: float = POLL_S,
+        keep: Callable[[dict[str, Any] | None], None] | None = None,
+    ) -> None:
         self._monitor = monitor
         self._poll_s = poll_s
+        # Called with ``snapshot()`` after every change, so that a restart can ``resume``.
+        self._keep = keep
         self._lock = threading.RLock()
         # Bounded: sets of the live page queue their events here too until the next look.
         self._queue: deque[tuple[str, dict[str, Any]]] = deque(maxlen=MAX_QUEUED)
@@ -315,11 +323,61 @@ class GuidedHub(Closeable):
         self._results.append(entry)
 
     def _changed(self) -> dict[str, Any]:
-        """Count a change and tell every tablet; returns the new state."""
+        """Count a change, tell every tablet and keep a snapshot; returns the new state."""
         self._revision += 1
         state = self._state()
         self._monitor.publish("guided", state)
+        if self._keep is not None:
+            self._keep(self._snapshot())
         return state
+
+    # -- over a restart ---------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """What ``resume`` needs after a restart: programme, stage, results (None: no session)."""
+        with self._lock:
+            return self._snapshot()
+
+    def _snapshot(self) -> dict[str, Any] | None:
+        session = self._session
+        if session is None:
+            return None
+        return {
+            "programme": session.programme.to_dict(),
+            "position": session.position,
+            "results": [dict(r) for r in self._results],
+        }
+
+    def resume(self, snapshot: Mapping[str, Any]) -> dict[str, Any]:
+        """Go on with a guided session from ``snapshot`` (at start, before any tablet acts).
+
+        The session is at the stage it had reached: a set that was running when the device
+        stopped is that set again, not running (its session is logged as interrupted); a
+        rest starts its countdown afresh. ``GuidedStateError`` if a session already runs
+        or the snapshot does not fit (then nothing changes).
+        """
+        try:
+            programme = Programme.from_dict(snapshot.get("programme"))
+            position = snapshot.get("position")
+            results = [dict(r) for r in snapshot.get("results", [])]
+            session = GuidedSession(programme)
+            if not isinstance(position, int) or not 0 <= position < len(session.stages):
+                raise GuidedStateError(f"stage {position!r} is not in the programme")
+        except (InsoleError, TypeError, ValueError, AttributeError) as err:
+            raise GuidedStateError(f"the kept guided session cannot be resumed: {err}") from err
+        with self._lock:
+            if self._session is not None:
+                raise GuidedStateError("a guided session is already running")
+            session.position = position
+            session.start(self._now())
+            self._session = session
+            self._results = results
+            self._set_session_id = None
+            self._set_done = False
+            if self._remove_listener is None:
+                self._remove_listener = self._monitor.add_listener(self._on_event)
+            self._start_worker()
+            return self._changed()
 
     def _state(self) -> dict[str, Any]:
         session = self._session

@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 from firmware.broadcast import Broadcaster, Subscription
 from firmware.device_state import DeviceState
 from firmware.errors import HardwareError
-from firmware.guided import GuidedHub
+from firmware.guided import GuidedHub, GuidedStateError
 from firmware.log_writer import LogWriter
 from insole.calibration import Calibration, check_drift
 from insole.errors import InsoleError, SettingsError
@@ -181,7 +181,7 @@ class Monitor(Closeable):
         self._writer = LogWriter(store, on_state=self._on_logging_state)
         self._listeners: tuple[Listener, ...] = ()
         self._closed = False
-        self.guided = GuidedHub(self)
+        self.guided = GuidedHub(self, keep=self._keep_guided)
         """The guided session (``firmware.guided``): its state lives here, not in a tablet."""
 
     def restore_runner(self) -> Runner | None:
@@ -202,6 +202,28 @@ class Monitor(Closeable):
             return None
         log.info("current runner after the restart: %s", runner_id)
         return runner
+
+    def restore_guided(self) -> dict[str, Any] | None:
+        """Go on with the guided session kept in ``state`` (at start, after the runner).
+
+        Returns the hub's state, or ``None`` when none was kept or it cannot be resumed
+        (logged; then it is forgotten).
+        """
+        kept = None if self._state is None else self._state.load().get("guided")
+        if not isinstance(kept, dict):
+            return None
+        try:
+            state = self.guided.resume(kept)
+        except GuidedStateError as err:
+            log.warning("the guided session kept over the restart is dropped: %s", err)
+            self._keep_guided(None)
+            return None
+        log.info("guided session resumed at stage %s", state["position"])
+        return state
+
+    def _keep_guided(self, snapshot: dict[str, Any] | None) -> None:
+        if self._state is not None:
+            self._state.remember(guided=snapshot)
 
     def _remember_runner(self, runner_id: int | None) -> None:
         if self._state is not None:

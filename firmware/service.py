@@ -284,6 +284,7 @@ class Service:
             )
             stack.callback(monitor.close)
             monitor.restore_runner()
+            monitor.restore_guided()
             # Before the sampler and server threads start.
             stack.callback(sys.setswitchinterval, tune_for_serving())
             self.sampler = sampler = Sampler(

@@ -1,4 +1,4 @@
-"""The current runner is remembered over a restart, in a file beside the log."""
+"""The current runner and the guided session are kept over a restart, beside the log."""
 
 from __future__ import annotations
 
@@ -121,3 +121,62 @@ def test_two_insoles_restore_the_runner_too(store: SessionLog) -> None:
         restored = after.restore_runner()
         assert restored is not None
         assert restored.name == "Dee"
+
+
+# -- the guided session over a restart -------------------------------------------------------
+
+
+def test_a_guided_session_goes_on_at_its_stage_after_a_restart(store: SessionLog) -> None:
+    with Monitor(store, SIM, state=state_of(store)) as before:
+        hub = before.guided
+        hub.begin()
+        hub.advance(0)
+        hub.advance(1)  # two warm-up items ticked; stage 2 is the third
+        kept = hub.snapshot()
+    assert kept is not None
+    assert kept["position"] == 2
+    with Monitor(store, SIM, state=state_of(store)) as after:
+        assert after.guided.active is False  # nothing happens until asked, at start
+        state = after.restore_guided()
+        assert state is not None
+        assert state["active"] is True
+        assert state["position"] == 2
+        assert [r["status"] for r in state["results"]] == ["ticked", "ticked"]
+        assert state["programme"] == kept["programme"]
+        after.guided.end()
+    with Monitor(store, SIM, state=state_of(store)) as third:
+        assert third.restore_guided() is None
+
+
+def test_a_set_running_at_the_stop_is_that_set_again_not_running(store: SessionLog) -> None:
+    with Monitor(store, SIM, state=state_of(store)) as before:
+        hub = before.guided
+        hub.begin()
+        warm_up = len(before.programme().warm_up)
+        for stage in range(warm_up):
+            hub.advance(stage)
+        hub.start_set(warm_up)
+        kept = hub.snapshot()
+        # A power cut here: the snapshot on disk is the one taken when the set started.
+    assert kept is not None
+    assert state_of(store).load()["guided"] == kept
+    with Monitor(store, SIM, state=state_of(store)) as after:
+        state = after.restore_guided()
+        assert state is not None
+        assert state["position"] == warm_up
+        assert state["stage"]["kind"] == "set"
+        assert state["set"]["running"] is False
+        after.guided.start_set(warm_up)  # and it can be started again
+        assert after.guided.state()["set"]["running"] is True
+        after.stop_set()
+
+
+def test_a_kept_session_that_does_not_fit_is_dropped_with_a_reason(
+    store: SessionLog, caplog: pytest.LogCaptureFixture
+) -> None:
+    state_of(store).remember(guided={"programme": {"steps": []}, "position": 0, "results": []})
+    with Monitor(store, SIM, state=state_of(store)) as monitor, caplog.at_level(logging.WARNING):
+        assert monitor.restore_guided() is None
+        assert monitor.guided.active is False
+    assert "the guided session kept over the restart is dropped" in caplog.text
+    assert state_of(store).load()["guided"] is None

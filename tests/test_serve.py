@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from firmware.device_state import DeviceState
+from insole.programme import DEFAULT_PROGRAMME
 from insole.runners import Runner, Runners
 from insole.store import SessionLog
 
@@ -106,11 +107,14 @@ def test_replay_needs_a_readable_recording(tmp_path: Path) -> None:
     assert "Traceback" not in out
 
 
-def test_the_runner_chosen_before_a_restart_is_chosen_again(tmp_path: Path) -> None:
-    # What the previous run left: a runner in the log and the device's memory of them.
+def test_the_runner_and_the_guided_session_go_on_after_a_restart(tmp_path: Path) -> None:
+    # What the previous run left: a runner in the log, the device's memory of them and of
+    # a guided session two warm-up items in.
     with SessionLog(tmp_path / "sessions.sqlite3") as log:
         ana = Runners(log).add(Runner("Ana", "left"), datetime.now(UTC))
-    assert DeviceState.beside(tmp_path / "sessions.sqlite3").remember(runner_id=ana.id)
+    kept = {"programme": DEFAULT_PROGRAMME.to_dict(), "position": 2, "results": []}
+    state = DeviceState.beside(tmp_path / "sessions.sqlite3")
+    assert state.remember(runner_id=ana.id, guided=kept)
     proc, port = start(tmp_path, "--source", "emulated")
     try:
         wait_for_line(proc, "dashboard on")
@@ -118,6 +122,10 @@ def test_the_runner_chosen_before_a_restart_is_chosen_again(tmp_path: Path) -> N
             status = json.load(reply)
         assert status["runner"]["id"] == ana.id
         assert status["runner"]["name"] == "Ana"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/guided", timeout=10) as reply:
+            guided = json.load(reply)
+        assert guided["active"] is True
+        assert guided["position"] == 2
     finally:
         proc.kill()
         proc.wait(10)
