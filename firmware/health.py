@@ -11,7 +11,10 @@ stuck_zero   every sample below ``zero_v`` while another sensor is loaded, after
              0 V too (it is an open circuit, like a cut wire), so a point that was simply
              unloaded — a resting little toe, a point let go at the end of a hold — is
              not a fault: a foot takes tens of milliseconds or more to unload a point,
-             while a cut wire goes from a loaded level to 0 V between two samples
+             while a cut wire goes from a loaded level to 0 V between two samples. A
+             level that was already falling fast the sample before (more than
+             ``falling_share`` of it) is a point being let go whose last samples happen
+             to straddle the FSR's turn-on (a late sample makes that likely), not a cut
 noisy        at least ``noisy_share`` (20 %) of sample-to-sample steps jump by more than
              ``noisy_v`` straight back against a jump just as big (loose contact); a foot
              pressing or letting go moves one way, and one step, e.g. a sensor unplugged,
@@ -145,6 +148,7 @@ class HealthMonitor:
         saturated_v: float = 3.25,
         drop_from_v: float = 0.2,
         abrupt_s: float = 0.05,
+        falling_share: float = 0.25,
         noisy_v: float = 0.1,
         noisy_share: float = 0.2,
         min_samples: int = 5,
@@ -156,6 +160,7 @@ class HealthMonitor:
         self.saturated_v = saturated_v
         self.drop_from_v = drop_from_v
         self.abrupt_s = abrupt_s
+        self.falling_share = falling_share
         self.noisy_v = noisy_v
         self.noisy_share = noisy_share
         self.min_samples = min_samples
@@ -164,6 +169,7 @@ class HealthMonitor:
         self._pending: list[tuple[str, float] | None] = [None for _ in SENSORS]
         self._last_t_s = 0.0
         self._previous: tuple[float, float, float] | None = None
+        self._before_previous: tuple[float, float, float] | None = None
         self._dropped = [False for _ in SENSORS]
 
     def report(self) -> HealthReport:
@@ -177,7 +183,7 @@ class HealthMonitor:
         self._last_t_s = t_s
         volts = frame.volts
         self._track_drops(volts, self._previous, t_s - previous_t_s)
-        self._previous = volts
+        self._before_previous, self._previous = self._previous, volts
         oldest_s = t_s - self.window_s
         for window, v in zip(self._windows, volts, strict=True):
             window.add(t_s, v, self.zero_v, self.saturated_v, self.noisy_v)
@@ -195,7 +201,8 @@ class HealthMonitor:
         previous: tuple[float, float, float] | None,
         dt_s: float,
     ) -> None:
-        """Remember which sensors fell from a loaded level to 0 V between two samples."""
+        """Remember which sensors fell from a steady loaded level to 0 V between two samples."""
+        before = self._before_previous
         for index, v in enumerate(volts):
             if abs(v) >= self.zero_v:
                 self._dropped[index] = False
@@ -203,6 +210,11 @@ class HealthMonitor:
                 previous is not None
                 and previous[index] >= self.drop_from_v
                 and dt_s <= self.abrupt_s
+                # Already falling fast: a point being let go, not a wire cut.
+                and (
+                    before is None
+                    or before[index] - previous[index] <= self.falling_share * previous[index]
+                )
             ):
                 self._dropped[index] = True
 
