@@ -213,7 +213,8 @@ def test_hold_complete_blinks_three_times_then_resumes(fb: Feedback, factory: Mo
     # Once the one-shot is over the live state returns by itself: the Monitor sends no
     # frame event while the state stays the same.
     wait_until(lambda: fb.led_state is LedState.OFF_BALANCE, "the live state to return")
-    assert rgb(factory) == (1.0, 0.0, 0.0)
+    # The state is set a moment before the pins follow it (the LED thread drives them).
+    wait_until(lambda: rgb(factory) == (1.0, 0.0, 0.0), "the red LED to light again")
 
 
 def test_a_fault_cuts_a_one_shot_short(fb: Feedback, factory: MockFactory) -> None:
