@@ -168,19 +168,19 @@ def kept_while_streamed(
     incomplete and is not kept. A copy that outgrows one entry's limit is dropped at once,
     so a long export costs no more memory than before.
     """
-    packer: Any = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, GZIP_WBITS)
+    packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, GZIP_WBITS)
     parts: list[bytes] = []
     size = 0
+    keeping = True
     for text in chunks:
         data = text.encode()
-        if packer is not None:
-            piece = packer.compress(data)
-            parts.append(piece)
+        if keeping:
+            parts.append(piece := packer.compress(data))
             size += len(piece)
             if size > cache.max_entry_bytes:
-                packer, parts = None, []
+                keeping, parts = False, []
         yield data
-    if packer is not None:
+    if keeping:
         parts.append(packer.flush())
         cache.put(key, b"".join(parts))
 
@@ -198,6 +198,11 @@ def get_cache() -> SessionCache:
     """The running app's cache."""
     cache: SessionCache = current_app.extensions["insole_session_cache"]
     return cache
+
+
+def _usable(key: Hashable | None, cache: SessionCache) -> Hashable | None:
+    """``key``, or None when there is nothing to keep (a recording session, cache off)."""
+    return key if cache.max_bytes > 0 else None
 
 
 def accepts_gzip() -> bool:
@@ -219,6 +224,7 @@ def download(
     missing session is still a 404.
     """
     cache = get_cache()
+    key = _usable(key, cache)
     blob = cache.get(key) if key is not None else None
     response: Response
     if blob is None:
@@ -242,6 +248,7 @@ def download(
 def cached_value(key: Hashable | None, make: Callable[[], Any]) -> Any:
     """A JSON-ready value from the cache, or ``make()`` (then kept when ``key`` is set)."""
     cache = get_cache()
+    key = _usable(key, cache)
     blob = cache.get(key) if key is not None else None
     if blob is not None:
         return json.loads(gunzip_bytes(blob))

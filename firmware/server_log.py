@@ -27,8 +27,11 @@ class DroppedConnectionFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Always keep the record; shorten it when it is a dropped connection."""
         exc = record.exc_info[1] if record.exc_info else None
-        dropped = isinstance(exc, OSError) and exc.errno in DROPPED_ERRNOS
-        if record.msg == WAITRESS_MESSAGE and isinstance(exc, OSError) and dropped:
+        if (
+            record.msg == WAITRESS_MESSAGE
+            and isinstance(exc, OSError)
+            and exc.errno in DROPPED_ERRNOS
+        ):
             record.msg = "a client's connection dropped (%s); it was closed"
             record.args = (errno.errorcode.get(exc.errno or 0, str(exc.errno)),)
             record.exc_info = None

@@ -113,10 +113,11 @@ def schedule_unplugs(
     start_s = SYSTEM_CLOCK.monotonic()
     for fault in unplugs:
         if fault.side not in chips:
-            form = "SENSOR@AT" if None in chips else f"{'|'.join(SIDES)}:SENSOR@AT"
+            given = f"{fault.side}:{fault.sensor}" if fault.side else fault.sensor
+            one = None in chips
+            form = "SENSOR@AT" if one else f"{'|'.join(SIDES)}:SENSOR@AT"
             raise ServiceError(
-                f"--unplug {fault.side or ''}{':' if fault.side else ''}{fault.sensor}: "
-                f"with {'one insole' if None in chips else 'two insoles'} write {form}"
+                f"--unplug {given}: with {'one insole' if one else 'two insoles'} write {form}"
             )
         config = chips[fault.side]
         chip = bus.chip(config.address)
