@@ -59,6 +59,7 @@ from firmware.ads_emulator import (
 from firmware.clock import SYSTEM_CLOCK, Clock
 from firmware.config import AdcConfig
 from firmware.errors import AdcNotFoundError, AdcReadError, HardwareError, I2CBusMissingError
+from firmware.i2c_combined import CombinedI2C, LinuxCombinedI2C
 from insole.frames import SENSORS
 from insole.resources import Closeable
 
@@ -83,6 +84,7 @@ STREAM_COUNTERS = (
     "dropped_scans",
     "late_stops",
     "calibrations",
+    "paced_steps",
 )
 """The continuous strategy's counters that ``stream_stats()`` reports."""
 
@@ -127,13 +129,16 @@ class Ads1x15Adc(Closeable):
         clock: Clock = SYSTEM_CLOCK,
         close_bus: Callable[[], None] | None = None,
         strategy: str = "single_shot",
-        max_run_scans: int = 8,
+        max_run_scans: int = 16,
+        combined: CombinedI2C | None = None,
     ) -> None:
         validate_adc_config(config)
         if strategy not in STRATEGIES:
             raise AdcConfigError(f"strategy must be one of {list(STRATEGIES)}, got {strategy!r}")
         self.strategy = strategy
         self.max_run_scans = max_run_scans
+        self.combined = combined
+        self._owned_combined: LinuxCombinedI2C | None = None
         self._stream: ContinuousStream | None = None
         self._buffer: deque[tuple[float, list[int]]] = deque()
         self._last_call_s = 0.0
@@ -202,9 +207,18 @@ class Ads1x15Adc(Closeable):
                 self._pins,
                 self.max_run_scans,
                 wire_time=not instant_bus,
+                combined=self.combined,
             )
             # AnalogIn carries the driver's code-to-volts rule for the configured gain.
             self._analog = tuple(AnalogIn(ads, pin - SINGLE_ENDED_MUX_OFFSET) for pin in self._pins)
+
+    def use_combined(self, combined: LinuxCombinedI2C) -> None:
+        """Let continuous runs use ``combined`` for their steps; closed with the ADC."""
+        with self._lock:
+            self.combined = combined
+            self._owned_combined = combined
+            if self._stream is not None:
+                self._stream.combined = combined
 
     def close(self) -> None:
         """Release the bus (idempotent)."""
@@ -213,6 +227,8 @@ class Ads1x15Adc(Closeable):
                 return
             self._closed = True
             self._ads = None
+            if self._owned_combined is not None:
+                self._owned_combined.close()
             if self._close_bus is not None:
                 self._close_bus()
 
@@ -220,7 +236,6 @@ class Ads1x15Adc(Closeable):
     def closed(self) -> bool:
         """Whether ``close()`` was called."""
         return self._closed
-
 
     def __repr__(self) -> str:
         return f"<Ads1x15Adc {self.description}>"
@@ -308,6 +323,9 @@ class Ads1x15Adc(Closeable):
             self._in_flight_s = self.clock.monotonic()
             self._buffer.extend(stream.run())
             self._in_flight_s = None
+            # The pause is counted from when the scans were ready, not from the call that
+            # waited for the run (a run may last up to ~55 ms with a slow oscillator).
+            self._last_call_s = self.clock.monotonic()
         t_s, codes = self._buffer.popleft()
         volts = tuple(
             float(analog.convert_to_voltage(ads._conversion_value(code)))
@@ -545,6 +563,7 @@ def _open_emulated(
         clock=clock or emulator.clock,
         close_bus=close_bus,
         strategy=strategy,
+        combined=emulator,
     )
 
 
@@ -557,8 +576,9 @@ def _open_hardware(config: AdcConfig, dev_dir: Path, clock: Clock, strategy: str
             f"or use the emulated ADC ({BACKEND_ENV}=emulated)"
         )
     bus = _linux_i2c_bus(config.i2c_bus, path)
+    combined = None
     try:
-        return Ads1x15Adc(
+        adc = Ads1x15Adc(
             bus,
             config,
             backend="hardware",
@@ -568,9 +588,41 @@ def _open_hardware(config: AdcConfig, dev_dir: Path, clock: Clock, strategy: str
             close_bus=bus.deinit,
             strategy=strategy,
         )
+        if strategy == "continuous":
+            combined = open_combined(path, config.address)
+            if combined is not None:
+                adc.use_combined(combined)
+        return adc
     except BaseException:
+        if combined is not None:
+            combined.close()
         bus.deinit()
         raise
+
+
+def open_combined(path: Path, address: int) -> LinuxCombinedI2C | None:
+    """Combined transfers on ``path`` if the adapter takes them, else ``None`` (logged).
+
+    Checked with a harmless request of the same shape a step uses (two writes, one read):
+    the pointer set to the config register twice, then the register read.
+    """
+    try:
+        combined = LinuxCombinedI2C(path)
+    except OSError as err:
+        log.warning("cannot open %s for combined transfers (%s); using two per step", path, err)
+        return None
+    try:
+        combined.writes_then_readfrom(address, (bytes((1,)), bytes((1,))), bytearray(2))
+    except OSError as err:
+        combined.close()
+        log.warning(
+            "the I2C adapter of %s refused a combined transfer (%s): continuous runs use two "
+            "transfers per step (more CPU, same data)",
+            path,
+            err.strerror or err,
+        )
+        return None
+    return combined
 
 
 def _linux_i2c_bus(bus_number: int, path: Path) -> Any:

@@ -33,6 +33,7 @@ false and ``firmware.adc`` falls back to single-shot scans with a warning.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from typing import Any
@@ -44,9 +45,11 @@ from firmware.ads_emulator import (
     OS_BIT,
     PGA_SHIFT,
     POINTER_CONFIG,
+    POINTER_CONVERSION,
 )
 from firmware.clock import Clock
 from firmware.config import AdcConfig
+from firmware.i2c_combined import CombinedI2C
 
 MAX_BUS_HZ = 400_000
 """The ADS1x15's fastest mode without the high-speed master code (which Linux does not send)."""
@@ -54,6 +57,10 @@ START_WRITE_MIN_S = (1 + 9 + 3 * 9 + 1) / MAX_BUS_HZ
 """Shortest time from the start of a config write to its STOP (38 bits)."""
 READ_LATCH_MIN_S = (1 + 9 + 9 + 1 + 9) / MAX_BUS_HZ
 """Shortest time from the start of a register read to the moment the chip latches it."""
+STEP_BITS = (1 + 9 + 27) + (1 + 9 + 9) + (1 + 9) + 18 + 1
+"""Wire bits of a combined step: config write, pointer write, a 2-byte read, STOP."""
+PAD_BYTE_BITS = 9
+"""Each byte read past the result (8 bits and the master's ACK)."""
 
 COMPARATOR_OFF = 0x0003
 """COMP_QUE = 11: comparator disabled (as the driver writes by default)."""
@@ -97,9 +104,20 @@ class ContinuousStream:
     END_CHECK_MAX_S = 0.0006
     """... but no more than this (slow data rates would poll for milliseconds)."""
     POLL_MAX_S = 0.00005
+    END_WINDOW_GUARD_FRACTION = 0.03
+    """A run's second end check lies this share of a conversion after the window of its
+    end..."""
+    END_WINDOW_MAX_FRACTION = 0.4
+    """... if that window (half of it) is at most this share of a conversion (else: polls)."""
     EARLY_GUARD_FRACTION = 0.02
     """Act this share of a conversion after its earliest possible start."""
     POLL_FRACTION = 0.02
+
+    MAX_PAD_S = 0.008
+    """Longest padding of a paced step (a conversion at 128 SPS; slower rates sleep)."""
+    MIN_PACED_BUS_HZ = 270_000
+    """Slower buses are not paced (see ``_paceable_bit_s``)."""
+    BIT_PROBE_BYTES = 64
 
     def __init__(
         self,
@@ -110,8 +128,17 @@ class ContinuousStream:
         max_run_scans: int,
         *,
         wire_time: bool = True,
+        combined: CombinedI2C | None = None,
     ) -> None:
         self.ads = ads
+        # With a combined transfer a step is one bus call instead of two (see
+        # ``firmware.i2c_combined``); without one, the driver's two transfers.
+        self.combined = combined
+        # Bus pacing needs transfers that take time on the wire (not an instant emulated bus).
+        self._wire_time = wire_time
+        # Time per wire bit, measured when calibrating; None: steps are not padded.
+        self._bit_s: float | None = None
+        self.paced_steps = 0  # steps whose transfer was padded to end at the next step
         # Physical floors on transfer times hold for a real bus (and an emulated one with wire
         # time); an emulated bus without wire time transfers instantly.
         self._start_floor_s = START_WRITE_MIN_S if wire_time else 0.0
@@ -144,9 +171,77 @@ class ContinuousStream:
             for mux in self.muxes
             for cont in (True, False)
         }
+        # A combined step's messages: the config word of the next input, then the pointer
+        # back on the conversion register for the read.
+        self._step_writes = {
+            mux: (
+                POINTER_CONFIG.to_bytes(1, "big") + self._words[(mux, True)].to_bytes(2, "big"),
+                POINTER_CONVERSION.to_bytes(1, "big"),
+            )
+            for mux in self.muxes
+        }
 
     def _write(self, mux: int, continuous: bool) -> None:
         self.ads._write_register(POINTER_CONFIG, self._words[(mux, continuous)])
+
+    @property
+    def bus_paced(self) -> bool:
+        """Whether steps are combined transfers padded to last until the next step."""
+        return self.combined is not None and self._wire_time
+
+    def _step(self, next_mux: int, pad_bytes: int = 0) -> int:
+        """Select ``next_mux`` for the conversion after the current one; the last result.
+
+        One combined transfer when the bus offers it (write, then read: the new input takes
+        effect only at the next boundary, so the order inside the conversion does not
+        matter), else the driver's read and write. ``pad_bytes`` more bytes are read after
+        the result (the chip repeats its register; they are not used) so that the transfer
+        itself waits out the time until the next step.
+        """
+        combined = self.combined
+        if combined is None:
+            code: int = self.ads.get_last_result(False)
+            self._write(next_mux, True)
+            return code
+        buf = bytearray(2 + pad_bytes)
+        combined.writes_then_readfrom(self.config.address, self._step_writes[next_mux], buf)
+        return buf[0] << 8 | buf[1]
+
+    def _paceable_bit_s(self) -> float | None:
+        """The bus's bit time if steps can be padded safely, else ``None``.
+
+        Measured with reads that differ only in length (the fixed cost of a transfer and
+        its system call cancels out), the quickest of a few of each. The padding's wire
+        time is counted at 400 kHz when a step's actions are checked, so a bus slower than
+        ``MIN_PACED_BUS_HZ`` would make every step look late, and a faster one (out of
+        the ADS1x15's fast mode) would break that bound: neither is paced.
+        """
+        if not self.bus_paced:
+            return None
+        combined, clock, pointer = self.combined, self.clock, bytes((POINTER_CONFIG,))
+        assert combined is not None
+        quickest = []
+        for count in (2, 2 + self.BIT_PROBE_BYTES):
+            best_s = math.inf
+            for _ in range(3):
+                start_s = clock.monotonic()
+                combined.writes_then_readfrom(self.config.address, (pointer,), bytearray(count))
+                best_s = min(best_s, clock.monotonic() - start_s)
+            quickest.append(best_s)
+        bit_s = (quickest[1] - quickest[0]) / (self.BIT_PROBE_BYTES * PAD_BYTE_BITS)
+        if not 0.9 / MAX_BUS_HZ <= bit_s <= 1.0 / self.MIN_PACED_BUS_HZ:
+            return None
+        return bit_s
+
+    def _pad_for(self, start_s: float, end_s: float) -> int:
+        """Bytes to read past a step's result for it to last from ``start_s`` to ``end_s``.
+
+        At the learned bit time; none when steps are not paced by the bus.
+        """
+        if not self.bus_paced or self._bit_s is None:
+            return 0
+        pad_bits = (min(end_s - start_s, self.MAX_PAD_S) / self._bit_s) - STEP_BITS
+        return max(0, math.ceil(pad_bits / PAD_BYTE_BITS))
 
     def run(self) -> list[tuple[float, list[int]]]:
         """One verified run: ``(t_s, [code per sensor])`` per scan, oldest first.
@@ -163,7 +258,7 @@ class ContinuousStream:
         n_scans = min(self.run_scans, self._longest_safe_run())
         m = 3 * n_scans
         start_lo, t0, codes, spans = self._convert_run(m)
-        busy_before, idle_by = self._await_end(t0, m)
+        busy_before, idle_by = self._await_end(t0, m, start_lo)
         codes.append(self.ads.get_last_result(False))  # conversion m - 1
         missed = self._verify(
             m, start_lo=start_lo, t0=t0, busy_before=busy_before, idle_by=idle_by, spans=spans
@@ -231,9 +326,12 @@ class ContinuousStream:
         runs tighten them further.
         """
         self.calibrations += 1
+        self._bit_s = self._paceable_bit_s()
         clock = self.clock
         mux = self.muxes[0]
-        target = 3  # whole conversions before the stop; it is written 0.3 into the next
+        # Whole conversions before the stop (written 0.3 into the next). Start short: with
+        # the data sheet's ±10 % alone, 2 conversions cannot be mistaken for 3 (4 and 5 can).
+        target = 1
         for _ in range(rounds):
             if self._period_hi - self._period_lo <= self.CALIBRATED_WIDTH * self.nominal_s:
                 return
@@ -274,42 +372,97 @@ class ContinuousStream:
         start_lo = clock.monotonic() + self._start_floor_s
         self._write(muxes[0], True)  # conversion 0 starts at this write's STOP
         t0 = clock.monotonic()
-        self._write(muxes[1], True)  # inside conversion 0: selects conversion 1
-        spans.append((0, t0, clock.monotonic()))
-        for k in range(1, m):
-            target_s = t0 + k * period_hi + guard_s
-            # Ask to wake early by the quickest wake-up delay seen lately (never by the
-            # typical one: a wake-up on time would then be too early).
-            asked_s = target_s - self._late_s
-            now_s = clock.monotonic()
-            clock.sleep(asked_s - now_s)
-            woke_s = clock.monotonic()
-            if asked_s > now_s:
-                late_s = woke_s - asked_s
-                # Drop at once to a quicker wake-up, creep up slowly after slower ones.
-                # (A stall of milliseconds counts as a slow wake-up, not as that long.)
-                slow_s = min(late_s, 0.2 * self.nominal_s)
-                self._late_s = min(late_s, self._late_s + 0.02 * (slow_s - self._late_s))
-                self._late_s = max(0.0, min(self._late_s, guard_s + 0.5 * self.nominal_s))
+        monotonic, step = clock.monotonic, self._step
+        latch_floor_s = self._latch_floor_s
+        # Pacing by the bus: each step's read goes on past its result until the next step
+        # is due, so the transfer's own wait replaces the sleep (one system call per
+        # conversion instead of two). The padding comes after the result, so the step's
+        # actions end at least the padding's wire time (at the fastest bus allowed) before
+        # the transfer does. A step only needs to begin late enough to verify: if a padded
+        # transfer ends a little before its aim (less than the guard and the latch floor,
+        # with a margin), no sleep tops it up.
+        slack_s = max(0.0, guard_s + latch_floor_s - 0.01 * self.nominal_s)
+        woke_s = t0
+        # Inside conversion 0: select conversion 1 (a combined step's read is stale).
+        pad = self._pad_for(t0, t0 + period_hi + guard_s)
+        if self.combined is None:
+            self._write(muxes[1], True)
+        else:
+            step(muxes[1], pad)
+        for k in range(1, m + 1):
+            now_s = monotonic()
+            if pad:
+                self.paced_steps += 1
             # Likewise a register read latches only once pointer and address are sent.
-            first = woke_s + self._latch_floor_s
-            codes.append(self.ads.get_last_result(False))  # conversion k - 1
+            first_s = t0 if k == 1 else woke_s + latch_floor_s
+            spans.append((k - 1, first_s, now_s - pad * PAD_BYTE_BITS / MAX_BUS_HZ))
+            if k == m:
+                break
+            target_s = t0 + k * period_hi + guard_s
+            woke_s = now_s if now_s >= target_s - slack_s else self._sleep_until(target_s, now_s)
             if k + 1 < m:
-                self._write(muxes[(k + 1) % 3], True)
+                pad = self._pad_for(woke_s, target_s + period_hi)
+                codes.append(step(muxes[(k + 1) % 3], pad))  # conversion k - 1
             else:
-                self._write(muxes[k % 3], False)  # MODE=1: power down after conversion k
-            spans.append((k, first, clock.monotonic()))
+                pad = 0
+                codes.append(self.ads.get_last_result(False))  # conversion k - 1
+                # MODE=1: power down after conversion k. Written last, so the pointer stays
+                # on the config register for the end-of-run checks.
+                self._write(muxes[k % 3], False)
         return start_lo, t0, codes, spans
 
-    def _await_end(self, t0: float, m: int) -> tuple[float | None, float]:
-        """Poll OS around the end of conversion ``m``: (last busy check, first idle check)."""
+    def _sleep_until(self, target_s: float, now_s: float) -> float:
+        """Sleep until ``target_s`` (a little early, see below); the time of waking up."""
         clock = self.clock
-        # Aim the first check early so that the end is bracketed from both sides.
-        early_s = min(self.END_CHECK_FRACTION * self.period_s, self.END_CHECK_MAX_S)
-        clock.sleep(t0 + m * self.period_s - early_s - clock.monotonic())
+        # Ask to wake early by the quickest wake-up delay seen lately (never by the typical
+        # one: a wake-up on time would then be too early).
+        asked_s = target_s - self._late_s
+        clock.sleep(asked_s - now_s)
+        woke_s = clock.monotonic()
+        if asked_s > now_s:
+            late_s = woke_s - asked_s
+            # Drop at once to a quicker wake-up, creep up slowly after slower ones.
+            # (A stall of milliseconds counts as a slow wake-up, not as that long.)
+            slow_s = min(late_s, 0.2 * self.nominal_s)
+            late_s = min(late_s, self._late_s + 0.02 * (slow_s - self._late_s))
+            guard_s = self.EARLY_GUARD_FRACTION * self.nominal_s
+            self._late_s = max(0.0, min(late_s, guard_s + 0.5 * self.nominal_s))
+        return woke_s
+
+    def _await_end(
+        self, t0: float, m: int, start_lo: float | None = None
+    ) -> tuple[float | None, float]:
+        """Check OS around the end of conversion ``m``: (last busy check, first idle check).
+
+        With ``start_lo`` (a run, whose period is already known), the end can only lie in a
+        window around its expected time: one check at the expected time and, if the chip
+        is still busy then, one just after the window bracket the end with at most two
+        transfers. Either answer of the first check narrows the period's bounds from one
+        side (idle: from above; busy: from below), so runs keep refining them. Otherwise
+        (calibrating, or a window too wide) the end is polled every few percent of a
+        conversion from shortly before it, which narrows the bracket as far as the bus
+        allows.
+        """
+        clock = self.clock
+        expected_s = t0 + m * self.period_s
+        checks: list[float] = []
+        if start_lo is not None:
+            half_s = (
+                m * (self._period_hi - self._period_lo) / 2.0
+                + (t0 - start_lo)
+                + self.END_WINDOW_GUARD_FRACTION * self.nominal_s
+            )
+            if half_s <= self.END_WINDOW_MAX_FRACTION * self.nominal_s:
+                checks = [expected_s, expected_s + half_s]
+        if not checks:
+            # Aim the first check early so that the end is bracketed from both sides.
+            checks = [
+                expected_s - min(self.END_CHECK_FRACTION * self.period_s, self.END_CHECK_MAX_S)
+            ]
         poll_s = min(self.POLL_FRACTION * self.period_s, self.POLL_MAX_S)
         busy_before = None
         deadline_s = t0 + m * self.nominal_s * 1.2 + 0.02
+        clock.sleep(checks.pop(0) - clock.monotonic())
         while True:
             check_lo = clock.monotonic()
             # The pointer still selects the config register (the stop was the last write):
@@ -321,7 +474,7 @@ class ContinuousStream:
             busy_before = check_lo
             if check_hi > deadline_s:
                 raise StreamPhaseError("the chip did not stop converting at the end of a run")
-            clock.sleep(poll_s)
+            clock.sleep(checks.pop(0) - clock.monotonic() if checks else poll_s)
 
     def _verify(
         self,

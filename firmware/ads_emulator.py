@@ -173,6 +173,10 @@ class EmulatedAds1x15:
                 f"got {oscillator_error!r}"
             )
         self.oscillator_error = oscillator_error
+        # Conversion time per DR code (looked up on every transfer in continuous mode).
+        self._periods = tuple(
+            self.model.conversion_time_s(dr) * (1.0 + oscillator_error) for dr in range(8)
+        )
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
         self.present = True
@@ -195,6 +199,9 @@ class EmulatedAds1x15:
         # back from its start until the next epoch starts (always on a conversion boundary).
         self._epochs: list[tuple[float, _Settings | None]] = []  # None: power down
         self._latched = 0  # conversions of the first epoch already in the conversion register
+        # Continuous settling has nothing to do before this time (the next conversion end or
+        # epoch start); -inf whenever the epochs change. Most transfers land in between.
+        self._quiet_until_s = -math.inf
         self.conversions = 0
 
     def registers(self, t_s: float) -> dict[str, int]:
@@ -232,6 +239,7 @@ class EmulatedAds1x15:
         """Conversions never finish (OS stays 0): exercises the readers' deadlines."""
         with self._lock:
             self.stalled = stalled
+            self._quiet_until_s = -math.inf
 
     def vanish(self) -> None:
         """The chip stops answering (power or SDA lost): no ACK, errno 121 on the bus."""
@@ -289,7 +297,7 @@ class EmulatedAds1x15:
     # --- conversion engine -------------------------------------------------------------------
 
     def _period_s(self, dr_code: int) -> float:
-        return self.model.conversion_time_s(dr_code) * (1.0 + self.oscillator_error)
+        return self._periods[dr_code & 0x7]
 
     def _write_config(self, value: int, t_s: float) -> None:
         new = _settings_of(value)
@@ -297,6 +305,7 @@ class EmulatedAds1x15:
         was_continuous = bool(self._epochs)
         self._config = value & ~OS_BIT
         if not was_continuous:
+            self._quiet_until_s = -math.inf
             if single_shot:
                 if value & OS_BIT and self._pending is None:
                     conv_s = self._period_s(new.dr)
@@ -318,6 +327,7 @@ class EmulatedAds1x15:
         period_s = self._period_s(settings.dr)
         boundary_s = start_s + (math.floor((t_s - start_s) / period_s) + 1) * period_s
         self._epochs.append((boundary_s, target))
+        self._quiet_until_s = min(self._quiet_until_s, boundary_s)
 
     def _settle(self, t_s: float) -> None:
         """Bring the conversion register up to date with time ``t_s``."""
@@ -325,7 +335,7 @@ class EmulatedAds1x15:
             _, settings, sample_s = self._pending
             self._conversion = self._convert(settings, sample_s)
             self._pending = None
-        if self._epochs:
+        if self._epochs and t_s >= self._quiet_until_s:
             self._settle_continuous(t_s)
 
     def _settle_continuous(self, t_s: float) -> None:
@@ -351,6 +361,11 @@ class EmulatedAds1x15:
             end_s = start_s + done * period_s
             self._conversion = self._convert(settings, end_s - period_s / 2.0)
             self._latched = done
+        if not self.stalled:
+            next_s = start_s + (self._latched + 1) * period_s
+            if len(self._epochs) > 1:
+                next_s = min(next_s, self._epochs[1][0])
+            self._quiet_until_s = next_s
 
     def _config_readback(self, t_s: float) -> int:
         busy = bool(self._epochs) or (
@@ -537,6 +552,29 @@ class EmulatedI2CBus:
         )
         self._end(t_begin, bits)
 
+    def writes_then_readfrom(
+        self, address: int, writes: Sequence[bytes], buffer_in: bytearray
+    ) -> None:
+        """Each of ``writes`` as a message, then one read into ``buffer_in``: one transfer.
+
+        The messages are joined by repeated STARTs and end with one STOP, as Linux's
+        ``I2C_RDWR`` sends them (``firmware.i2c_combined``). The chip acts on each write at
+        the end of its last byte and latches the read when its data phase begins. A fault
+        (``error_rate``, a missing chip) fails the whole transfer before it reaches the chip.
+        """
+        bits = 0
+        acts: list[tuple[bytes, int]] = []
+        for data in writes:
+            bits += ADDRESS_PHASE_BITS + _bits_for_bytes(len(data))
+            acts.append((data, bits))
+        read_at = bits + ADDRESS_PHASE_BITS
+        bits = read_at + _bits_for_bytes(len(buffer_in)) + STOP_BITS
+        chip, t_begin = self._begin(address, bits)
+        for data, end_bits in acts:
+            chip.i2c_write(data, self._at(t_begin, end_bits))
+        buffer_in[:] = chip.i2c_read(len(buffer_in), self._at(t_begin, read_at))
+        self._end(t_begin, bits)
+
     # --- wire time and faults ----------------------------------------------------------------
 
     def _at(self, t_begin: float, bits: int) -> float:
@@ -557,6 +595,8 @@ class EmulatedI2CBus:
         t_begin = self.clock.monotonic()
         if self._plan:
             self._run_due(t_begin)
+            # A planned action may take time (a stall): the transfer begins after it.
+            t_begin = self.clock.monotonic()
         with self._state_lock:
             self.transfers += 1
             failing = self.error_rate > 0.0 and self._rng.random() < self.error_rate

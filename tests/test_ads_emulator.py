@@ -222,6 +222,45 @@ def test_wire_time_counts_bits(bus_hz: float, scale: int) -> None:
     assert bus.wire_time_s == pytest.approx(scale * 86 / 400_000)
 
 
+def test_combined_transfer_writes_then_reads_in_one_transfer_with_its_wire_time() -> None:
+    """Config write, pointer write and a padded read: one transfer, actions at their bits."""
+    bus, _, clock = make_bus(fixed_inputs(0.5, 1.0), bus_hz=400_000)
+    period_s = 1.0 / 860
+    ain0 = 4 << 12 | 1 << 9 | 7 << 5 | 0x0003  # continuous, AIN0, 860 SPS
+    write_reg(bus, 1, ain0)
+    clock.advance(period_s * 1.5)  # conversion 0 done, conversion 1 (AIN0) under way
+    transfers = bus.transfers
+    t0 = clock.monotonic()
+    ain1 = ain0 & ~0x7000 | 5 << 12
+    buf = bytearray(2 + 10)
+    bus.writes_then_readfrom(ADDRESS, (bytes([1, ain1 >> 8, ain1 & 0xFF]), bytes([0])), buf)
+    # START+address (10) + 3 bytes (27) | rSTART+address (10) + pointer (9) |
+    # rSTART+address (10) + 12 bytes (108) + STOP (1)
+    assert clock.monotonic() - t0 == pytest.approx((37 + 19 + 10 + 108 + 1) / 400_000)
+    assert bus.transfers == transfers + 1
+    code = round(0.5 / 4.096 * 32768)
+    # The result, then the register again for every padding byte.
+    assert buf == bytes([code >> 8, code & 0xFF]) * 6
+    # The input change written mid-conversion takes effect at the next boundary.
+    clock.advance(period_s)
+    assert read_reg(bus, 0) == code  # conversion 1 was AIN0
+    clock.advance(period_s)
+    assert read_reg(bus, 0) == round(1.0 / 4.096 * 32768)  # conversion 2 is AIN1
+    assert read_reg(bus, 1) == ain1  # the write reached the config register
+
+
+def test_combined_transfer_faults_fail_it_before_the_chip() -> None:
+    bus, chip, _ = make_bus(bus_hz=400_000, error_rate=1.0)
+    with pytest.raises(OSError, match="Remote I/O") as caught:
+        bus.writes_then_readfrom(ADDRESS, (bytes([1, 0x45, 0x83]),), bytearray(2))
+    assert caught.value.errno == errno.EREMOTEIO
+    bus.error_rate = 0.0
+    assert read_reg(bus, 1) == POWER_ON_CONFIG  # the failed write changed nothing
+    chip.vanish()
+    with pytest.raises(OSError, match="Remote I/O"):
+        bus.writes_then_readfrom(ADDRESS, (bytes([0]),), bytearray(2))
+
+
 def test_missing_chip_fails_the_driver_probe() -> None:
     bus = EmulatedI2CBus([], clock=FakeClock())
     with pytest.raises(ValueError, match="No I2C device at address: 0x48"):

@@ -66,3 +66,36 @@ def test_tare_zeroes_the_unloaded_insole_and_a_press_still_reads(
         peak_n = max(peak_n, forces(scan)[0])
     interactive("Release.")
     assert peak_n > 5.0
+
+
+def test_continuous_runs_use_combined_transfers_and_agree_with_single_shot(
+    adc_config: AdcConfig,
+) -> None:
+    """At 860 SPS the continuous strategy reads the same unloaded levels as single shots.
+
+    Also checks that the Pi's I2C adapter took the combined (``I2C_RDWR``) transfers that
+    pace the runs; with a refusal the ADC would log it and use two transfers per step.
+    """
+    from firmware.adc import open_adc
+
+    config = AdcConfig(
+        model=adc_config.model,
+        i2c_bus=adc_config.i2c_bus,
+        address=adc_config.address,
+        gain=adc_config.gain,
+        data_rate_sps=860 if adc_config.model == "ADS1115" else 3300,
+        channels=dict(adc_config.channels),
+    )
+    with open_adc(config, backend="hardware") as single:
+        reference = [single.read_volts() for _ in range(30)]
+    with open_adc(config, backend="hardware", strategy="continuous") as stream:
+        assert stream.combined is not None, "the I2C adapter refused combined transfers"
+        scans = [stream.read_volts() for _ in range(300)]
+        stats = stream.stream_stats()
+    assert stats["runs"] >= 1
+    assert stats["rejected_runs"] <= stats["runs"] // 2
+    for index in range(3):
+        # Unloaded and still: each channel's median agrees within 20 mV.
+        assert statistics.median(s[index] for s in scans) == pytest.approx(
+            statistics.median(r[index] for r in reference), abs=0.02
+        )
