@@ -129,7 +129,7 @@ class Ads1x15Adc(Closeable):
         clock: Clock = SYSTEM_CLOCK,
         close_bus: Callable[[], None] | None = None,
         strategy: str = "single_shot",
-        max_run_scans: int = 16,
+        max_run_scans: int = 32,
         combined: CombinedI2C | None = None,
     ) -> None:
         validate_adc_config(config)
@@ -324,7 +324,7 @@ class Ads1x15Adc(Closeable):
             self._buffer.extend(stream.run())
             self._in_flight_s = None
             # The pause is counted from when the scans were ready, not from the call that
-            # waited for the run (a run may last up to ~55 ms with a slow oscillator).
+            # waited for the run (a run may last up to ~110 ms with a slow oscillator).
             self._last_call_s = self.clock.monotonic()
         t_s, codes = self._buffer.popleft()
         volts = tuple(

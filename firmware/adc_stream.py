@@ -25,7 +25,7 @@ released:
    the sampler retries); the next run is half as long.
 
 Before the first run the period is *calibrated* with runs that switch nothing (see
-``calibrate``). Runs then double (up to ``max_run_scans`` and ~50 ms, and only as long as
+``calibrate``). Runs then double (up to ``max_run_scans`` and ~100 ms, and only as long as
 the last step surely fits its conversion), so the cost of the start and of the end check is
 spread over many conversions. If even one scan cannot fit (a slow bus), ``feasible`` is
 false and ``firmware.adc`` falls back to single-shot scans with a warning.
@@ -113,6 +113,8 @@ class ContinuousStream:
     """Act this share of a conversion after its earliest possible start."""
     POLL_FRACTION = 0.02
 
+    MAX_RUN_S = 0.1
+    """Longest run (its first scan waits this long to be delivered)."""
     MAX_PAD_S = 0.008
     """Longest padding of a paced step (a conversion at 128 SPS; slower rates sleep)."""
     MIN_PACED_BUS_HZ = 270_000
@@ -156,8 +158,11 @@ class ContinuousStream:
         self._span_s = 0.3 * self.nominal_s  # how long the read + write of one step take
         self._start_s = 0.1 * self.nominal_s  # how long the start write takes
         self._late_s = 0.0  # quickest recent wake-up delay from sleep on this host
-        # Runs of at most ~50 ms: the first scan of a run is delivered when the run ends.
-        self.max_run_scans = max(1, min(max_run_scans, int(0.05 / (3.0 * self.nominal_s))))
+        # Runs of at most ~100 ms: the first scan of a run is delivered when the run ends.
+        # (Each run costs a start, a stop and its end checks: longer runs spread them.)
+        self.max_run_scans = max(
+            1, min(max_run_scans, int(self.MAX_RUN_S / (3.0 * self.nominal_s)))
+        )
         self.run_scans = 1
         self.runs = 0
         self.rejected_runs = 0
@@ -252,9 +257,10 @@ class ContinuousStream:
         """
         if self._needs_calibration:
             # Once per start (and after the period was found to drift); if the bracket cannot
-            # get within 1 % (a slow bus), runs simply stay short.
-            self._needs_calibration = False
+            # get within 1 % (a slow bus), runs simply stay short. A bus error in the middle
+            # leaves it to do again (it also measures the bit time that paces the steps).
             self.calibrate()
+            self._needs_calibration = False
         n_scans = min(self.run_scans, self._longest_safe_run())
         m = 3 * n_scans
         start_lo, t0, codes, spans = self._convert_run(m)

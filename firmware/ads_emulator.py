@@ -40,6 +40,7 @@ are stored and read back; the ALERT/RDY pin itself is not modelled (nothing here
 from __future__ import annotations
 
 import errno as errno_codes
+import functools
 import math
 import os
 import random
@@ -126,7 +127,9 @@ class _Settings:
     dr: int
 
 
+@functools.lru_cache(maxsize=256)
 def _settings_of(config: int) -> _Settings:
+    # Cached: a continuous run writes the same few config words thousands of times.
     return _Settings(
         (config >> MUX_SHIFT) & 0x7, (config >> PGA_SHIFT) & 0x7, (config >> DR_SHIFT) & 0x7
     )
@@ -263,12 +266,15 @@ class EmulatedAds1x15:
     def i2c_write(self, data: Sequence[int], t_s: float) -> None:
         """Bytes written in one transfer, ending at ``t_s``: pointer, then register MSB, LSB."""
         with self._lock:
-            self._settle(t_s)
-            if not data:
-                return  # address-only probe: just an ACK
-            self._pointer = data[0] & 0x3
             if len(data) < 3:
-                return  # pointer-only write (selects the register for later reads)
+                # An address-only probe (just an ACK) or a pointer-only write (selects the
+                # register for later reads): no register changes, so nothing to settle yet
+                # (the next read or write settles up to its own, later, time).
+                if data:
+                    self._pointer = data[0] & 0x3
+                return
+            self._settle(t_s)
+            self._pointer = data[0] & 0x3
             value = (data[1] << 8) | data[2]
             if self._pointer == POINTER_CONFIG:
                 self._write_config(value, t_s)

@@ -266,7 +266,7 @@ def test_continuous_runs_are_paced_by_the_bus_one_call_per_conversion() -> None:
     with open_adc(AdcConfig(), "emulated", emulator=bus, strategy="continuous") as adc:
         paced = _blocking_calls_per_scan(adc, clock, 280)
         stats = adc.stream_stats()
-    # Three transfers per scan, plus a run's start, stop and end checks (42 conversions).
+    # Three transfers per scan, plus a run's start, stop and end checks (84 conversions).
     assert 3.0 <= paced < 3.6
     assert stats["paced_steps"] > 0
     assert stats["rejected_runs"] == 0
@@ -329,7 +329,7 @@ def test_continuous_run_hit_by_a_stall_delivers_only_verified_scans(stall_at_s: 
     assert after["rejected_runs"] == before["rejected_runs"]
     assert after["partial_runs"] == before["partial_runs"] + 1
     # A stall of about 2.6 conversions spoils the scans around it, not the rest of the run
-    # (42 conversions): up to three when it delays a step whose padding was already planned.
+    # (84 conversions): up to three when it delays a step whose padding was already planned.
     assert 1 <= after["dropped_scans"] - before["dropped_scans"] <= 3
     assert len(errors) <= 1
     assert all("continuous scan rejected" in str(e) for e in errors)
@@ -344,8 +344,8 @@ def test_no_scan_is_mislabelled_wherever_a_stall_hits(stall_s: float) -> None:
     with open_adc(AdcConfig(), "emulated", emulator=bus, strategy="continuous") as adc:
         for _ in range(50):
             adc.read_scan()
-        for step in range(75):
-            # One run is up to 42 conversions (49 ms): 0.7 ms steps cover every phase of it.
+        for step in range(150):
+            # One run is up to 84 conversions (98 ms): 0.7 ms steps cover every phase of it.
             bus.schedule(clock.monotonic() + step * 0.0007, lambda: clock.advance(stall_s))
             for _ in range(12):
                 try:
@@ -357,7 +357,7 @@ def test_no_scan_is_mislabelled_wherever_a_stall_hits(stall_s: float) -> None:
         stats = adc.stream_stats()
     assert stats["late_stops"] >= 1  # the stop itself was hit at least once
     assert stats["partial_runs"] >= 1
-    assert delivered >= 0.9 * 75 * 12
+    assert delivered >= 0.9 * 150 * 12
 
 
 @pytest.mark.parametrize(
@@ -406,3 +406,19 @@ def test_continuous_runs_on_a_bus_without_wire_time() -> None:
         for _ in range(100):
             assert adc.read_volts() == pytest.approx([0.8, 1.6, 2.4], abs=1e-3)
         assert adc.strategy == "continuous"
+
+
+def test_a_bus_error_while_calibrating_calibrates_again() -> None:
+    """The calibration (and the bit time that paces the steps) is not skipped after an error."""
+    clock = FakeClock()
+    bus = EmulatedI2CBus([EmulatedAds1x15(inputs=inputs)], clock=clock, bus_hz=400_000)
+    with open_adc(AdcConfig(), "emulated", emulator=bus, strategy="continuous") as adc:
+        bus.error_rate = 1.0  # the first run's calibration fails at its first transfer
+        with pytest.raises(AdcReadError):
+            adc.read_scan()
+        bus.error_rate = 0.0
+        for _ in range(100):
+            assert adc.read_volts() == pytest.approx([0.8, 1.6, 2.4], abs=1e-3)
+        stats = adc.stream_stats()
+    assert stats["calibrations"] == 2
+    assert stats["paced_steps"] > 0

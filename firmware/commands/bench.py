@@ -25,6 +25,16 @@ def _rates(text: str) -> tuple[int, ...]:
     return rates
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the options of ``bench``."""
     parser.add_argument(
@@ -41,6 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--seconds", type=float, default=3.0, help="seconds per reader and rate (default 3)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=_positive_int,
+        default=3,
+        help="slices the readers take in turn within those seconds; medians are shown "
+        "(default 3)",
     )
     parser.add_argument(
         "--bus-khz",
@@ -105,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
             bus_hz or 400_000,
             config,
             fake_clock=args.fake_clock,
+            rounds=args.rounds,
         )
         print(format_rates(description, results, bus_hz, fake_clock=args.fake_clock, notes=notes))
         ok &= all(targets_met(results))
