@@ -120,6 +120,7 @@ class ContinuousStream:
     MIN_PACED_BUS_HZ = 270_000
     """Slower buses are not paced (see ``_paceable_bit_s``)."""
     BIT_PROBE_BYTES = 64
+    """Extra bytes of the longer probe read (1.4 ms at 400 kHz: jitter small against it)."""
 
     def __init__(
         self,

@@ -75,7 +75,7 @@ class _Prepared:
 def rdwr_messages(request: Any) -> list[tuple[int, int, bytes | int]]:
     """The messages of an ``I2C_RDWR`` request: (address, flags, written bytes or read length).
 
-    For checking what would go on the wire without a bus (tests, ``doctor``).
+    For checking what would go on the wire without a bus.
     """
     out: list[tuple[int, int, bytes | int]] = []
     for i in range(request.nmsgs):
