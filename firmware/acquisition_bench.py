@@ -254,6 +254,7 @@ def run_rates(
             "plain": [],
         }
         runs = rejected = 0
+        fell_back: set[str] = set()
         for _ in range(max(1, rounds)):
             for strategy in ("continuous", "single_shot"):
                 source = FootVolts(steady_stance(), cfg)
@@ -268,13 +269,16 @@ def run_rates(
                         runs += stats["runs"]
                         rejected += stats["rejected_runs"]
                     if adc.strategy != strategy:
-                        notes.append(
-                            f"{rate} SPS: {strategy} runs could not keep up and fell back to "
-                            f"{adc.strategy} (see the warning above)"
-                        )
+                        fell_back.add(strategy)
                     if strategy == "single_shot":
                         slices["plain"].append(measure_plain_loop(adc, slice_s))
         notes.append(f"{rate} SPS: {runs} continuous runs, {rejected} rejected")
+        # Once per rate, not once per round.
+        notes.extend(
+            f"{rate} SPS: {strategy} runs could not keep up and fell back to single_shot "
+            "(see the warning above)"
+            for strategy in sorted(fell_back)
+        )
         figures = {name: _medians(values) for name, values in slices.items()}
         results.append(
             RateResult(

@@ -51,6 +51,7 @@ from adafruit_ads1x15.analog_in import AnalogIn
 from firmware.adc_stream import ContinuousStream, StreamPhaseError
 from firmware.ads_emulator import (
     CHIP_MODELS,
+    POINTER_CONFIG,
     ChannelVolts,
     EmulatedAds1x15,
     EmulatedI2CBus,
@@ -612,7 +613,8 @@ def open_combined(path: Path, address: int) -> LinuxCombinedI2C | None:
         log.warning("cannot open %s for combined transfers (%s); using two per step", path, err)
         return None
     try:
-        combined.writes_then_readfrom(address, (bytes((1,)), bytes((1,))), bytearray(2))
+        pointer = bytes((POINTER_CONFIG,))
+        combined.writes_then_readfrom(address, (pointer, pointer), bytearray(2))
     except OSError as err:
         combined.close()
         log.warning(
